@@ -1,0 +1,209 @@
+// Package server wires skiff together: it opens the data directory and the
+// state store, builds every service engine, registers their wire handlers on
+// one gateway, and serves them (plus skiff's own endpoints under /_skiff/)
+// on one port.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/skiff-dev/skiff/internal/awswire"
+	"github.com/skiff-dev/skiff/internal/datadir"
+	"github.com/skiff-dev/skiff/internal/store"
+	"github.com/skiff-dev/skiff/internal/sts"
+)
+
+// Version is set at build time.
+var Version = "dev"
+
+// Options configure a server. Zero values are documented per field.
+type Options struct {
+	// Addr to listen on; "" means datadir.DefaultAddr.
+	Addr string
+	// DataDir; "" means datadir.Default().
+	DataDir string
+	// Log receives server logs; nil discards them.
+	Log *slog.Logger
+}
+
+// Server is a running skiff.
+type Server struct {
+	opts    Options
+	dir     *datadir.Dir
+	store   *store.SQLite
+	gateway *awswire.Gateway
+	http    *http.Server
+	ln      net.Listener
+	url     string
+	started time.Time
+	log     *slog.Logger
+
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
+	bg       sync.WaitGroup
+	closers  []func(context.Context) error
+}
+
+// New opens the data directory and state and builds the services. It does
+// not listen yet.
+func New(opts Options) (*Server, error) {
+	if opts.Addr == "" {
+		opts.Addr = datadir.DefaultAddr
+	}
+	if opts.DataDir == "" {
+		opts.DataDir = datadir.Default()
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{opts: opts, log: log, started: time.Now()}
+	dir, err := datadir.Open(opts.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := dir.Lock(); err != nil {
+		return nil, err
+	}
+	s.dir = dir
+	st, err := store.OpenSQLite(dir.DBPath())
+	if err != nil {
+		dir.Unlock()
+		return nil, err
+	}
+	s.store = st
+	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
+	if err := s.build(); err != nil {
+		s.closeState()
+		return nil, err
+	}
+	return s, nil
+}
+
+// build creates the engines and registers their wire services.
+func (s *Server) build() error {
+	s.gateway = awswire.NewGateway(&credentials{dir: s.dir}, s.log,
+		sts.Service(),
+	)
+	return nil
+}
+
+// Start listens and serves in the background. It returns once the port is
+// bound, so the health endpoint answers as soon as Start returns.
+func (s *Server) Start() error {
+	ln, err := net.Listen("tcp", s.opts.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.opts.Addr, err)
+	}
+	s.ln = ln
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
+	if host == "::" || host == "0.0.0.0" || host == "" {
+		host = "127.0.0.1"
+	}
+	s.url = "http://" + net.JoinHostPort(host, port)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /_skiff/health", s.health)
+	mux.Handle("/", s.gateway)
+	s.http = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	if err := s.dir.SetEndpoint(s.url); err != nil {
+		ln.Close()
+		return fmt.Errorf("record endpoint: %w", err)
+	}
+	go func() {
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("serve", "err", err)
+		}
+	}()
+	return nil
+}
+
+// URL is the endpoint clients use.
+func (s *Server) URL() string { return s.url }
+
+// DataDir is the opened data directory.
+func (s *Server) DataDir() *datadir.Dir { return s.dir }
+
+// Go runs background work tied to the server's lifetime; Shutdown cancels
+// its context and waits for it.
+func (s *Server) Go(fn func(ctx context.Context)) {
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		fn(s.bgCtx)
+	}()
+}
+
+// Shutdown stops accepting requests, lets in-flight ones finish (until ctx
+// ends), stops background work and closes the state store.
+func (s *Server) Shutdown(ctx context.Context) error {
+	var errs []error
+	if s.http != nil {
+		errs = append(errs, s.http.Shutdown(ctx))
+	}
+	s.bgCancel()
+	done := make(chan struct{})
+	go func() { s.bg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		errs = append(errs, errors.New("background work did not stop in time"))
+	}
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		errs = append(errs, s.closers[i](ctx))
+	}
+	s.closeState()
+	return errors.Join(errs...)
+}
+
+func (s *Server) closeState() {
+	if s.store != nil {
+		s.store.Close()
+	}
+	s.dir.Unlock()
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	svcs := s.gateway.Services()
+	sort.Strings(svcs)
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]any{
+		"status":    "ok",
+		"version":   Version,
+		"endpoint":  s.url,
+		"accountId": s.dir.Identity.AccountID,
+		"region":    datadir.DefaultRegion,
+		"dataDir":   s.dir.Path,
+		"uptime":    time.Since(s.started).Round(time.Millisecond).String(),
+		"services":  svcs,
+	})
+}
+
+// credentials resolves access keys: the root key from the data directory.
+type credentials struct{ dir *datadir.Dir }
+
+func (c *credentials) Lookup(ctx context.Context, akid string) (awswire.Credential, bool) {
+	id := c.dir.Identity
+	if akid == id.AccessKeyID {
+		return awswire.Credential{
+			AccessKeyID: id.AccessKeyID, SecretAccessKey: id.SecretAccessKey, AccountID: id.AccountID,
+			Principal: "arn:aws:iam::" + id.AccountID + ":root",
+		}, true
+	}
+	_ = strings.TrimSpace
+	return awswire.Credential{}, false
+}
