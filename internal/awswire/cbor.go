@@ -26,7 +26,7 @@ func init() {
 		TimeTag:               cbor.DecTagOptional,
 		DefaultByteStringType: reflect.TypeOf([]byte(nil)),
 		// Clients may send indefinite-length strings, lists and maps.
-		IndefLength: cbor.IndefLengthAllowed,
+		IndefLength:     cbor.IndefLengthAllowed,
 		MaxNestedLevels: 64,
 	}.DecMode()
 	if err != nil {

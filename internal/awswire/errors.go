@@ -17,10 +17,10 @@ import (
 // and the gateway writes it in the protocol the client spoke.
 
 var (
-	errSerialization = apierr.Code{Name: "SerializationException", Status: 400}
-	errUnknownOpJSON = apierr.Code{Name: "UnknownOperationException", Status: 400}
-	errInvalidAction = apierr.Code{Name: "InvalidAction", Status: 400}
-	errMalformedQS   = apierr.Code{Name: "MalformedQueryString", Status: 400}
+	errSerialization  = apierr.Code{Name: "SerializationException", Status: 400}
+	errUnknownOpJSON  = apierr.Code{Name: "UnknownOperationException", Status: 400}
+	errInvalidAction  = apierr.Code{Name: "InvalidAction", Status: 400}
+	errMalformedQS    = apierr.Code{Name: "MalformedQueryString", Status: 400}
 	errNotImplemented = apierr.Code{Name: "NotImplemented", Status: 501, Receiver: true}
 )
 

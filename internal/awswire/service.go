@@ -13,11 +13,11 @@ import (
 type Protocol uint8
 
 const (
-	AWSJSON  Protocol = 1 << iota // awsJson 1.0 / 1.1 (X-Amz-Target)
-	AWSQuery                      // form in, XML out
-	RPCv2CBOR                     // Smithy RPC v2 CBOR
-	RESTJSON                      // restJson1
-	RESTXML                       // restXml (S3)
+	AWSJSON   Protocol = 1 << iota // awsJson 1.0 / 1.1 (X-Amz-Target)
+	AWSQuery                       // form in, XML out
+	RPCv2CBOR                      // Smithy RPC v2 CBOR
+	RESTJSON                       // restJson1
+	RESTXML                        // restXml (S3)
 )
 
 func (p Protocol) String() string {

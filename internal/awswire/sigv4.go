@@ -24,9 +24,9 @@ const (
 	maxSkew = 15 * time.Minute
 	amzDate = "20060102T150405Z"
 
-	unsignedPayload         = "UNSIGNED-PAYLOAD"
-	streamingSignedPayload  = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
-	streamingSignedTrailer  = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
+	unsignedPayload          = "UNSIGNED-PAYLOAD"
+	streamingSignedPayload   = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+	streamingSignedTrailer   = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
 	streamingUnsignedTrailer = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 )
 
