@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/skiff-dev/skiff/internal/awswire"
+	"github.com/skiff-dev/skiff/internal/cloudformation"
+	"github.com/skiff-dev/skiff/internal/cloudformation/provider"
 	"github.com/skiff-dev/skiff/internal/datadir"
 	"github.com/skiff-dev/skiff/internal/store"
 	"github.com/skiff-dev/skiff/internal/sts"
@@ -47,6 +49,8 @@ type Server struct {
 	url     string
 	started time.Time
 	log     *slog.Logger
+
+	cfn *cloudformation.Engine
 
 	bgCtx    context.Context
 	bgCancel context.CancelFunc
@@ -92,9 +96,17 @@ func New(opts Options) (*Server, error) {
 
 // build creates the engines and registers their wire services.
 func (s *Server) build() error {
+	reg := provider.NewRegistry()
+	s.cfn = cloudformation.New(cloudformation.Deps{
+		Store: s.store, Providers: reg, Log: s.log.With("service", "cloudformation"),
+		Endpoint: func() string { return s.url },
+	})
+	reg.Register(s.cfn.Providers()...)
 	s.gateway = awswire.NewGateway(&credentials{dir: s.dir}, s.log,
 		sts.Service(),
+		s.cfn.Service(),
 	)
+	s.closers = append(s.closers, func(context.Context) error { s.cfn.Close(); return nil })
 	return nil
 }
 
@@ -113,6 +125,7 @@ func (s *Server) Start() error {
 	s.url = "http://" + net.JoinHostPort(host, port)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /_skiff/health", s.health)
+	mux.Handle(cloudformation.SignalPath, s.cfn.SignalHTTP())
 	mux.Handle("/", s.gateway)
 	s.http = &http.Server{
 		Handler:           mux,
@@ -129,6 +142,11 @@ func (s *Server) Start() error {
 			s.log.Error("serve", "err", err)
 		}
 	}()
+	// Operations a previous process left in flight resume (or roll back)
+	// in the background.
+	if err := s.cfn.Start(s.bgCtx); err != nil {
+		s.log.Error("resume stack operations", "err", err)
+	}
 	return nil
 }
 
