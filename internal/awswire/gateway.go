@@ -373,13 +373,15 @@ func writeOutput(w http.ResponseWriter, svc *Service, p Protocol, op *Op, out an
 		var b bytes.Buffer
 		b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 		fmt.Fprintf(&b, `<%sResponse xmlns="%s">`, op.Name, svc.XMLNamespace)
-		if tree, ok := toTree(ov, false).(object); ok && (len(tree) > 0 || infoOfValue(ov) > 0) {
-			openTag(&b, op.Name+"Result")
+		// The Result element is always written: clients of operations
+		// whose output shape has no members still look for it.
+		openTag(&b, op.Name+"Result")
+		if tree, ok := toTree(ov, false).(object); ok {
 			for i := range tree {
 				writeXMLMember(&b, &tree[i])
 			}
-			closeTag(&b, op.Name+"Result")
 		}
+		closeTag(&b, op.Name+"Result")
 		b.WriteString("<ResponseMetadata><RequestId>" + reqID + "</RequestId></ResponseMetadata>")
 		closeTag(&b, op.Name+"Response")
 		h.Set("Content-Type", "text/xml")
@@ -412,16 +414,3 @@ func writeOutput(w http.ResponseWriter, svc *Service, p Protocol, op *Op, out an
 	}
 }
 
-// infoOfValue returns how many members the output shape declares.
-func infoOfValue(v reflect.Value) int {
-	for v.Kind() == reflect.Pointer {
-		if v.IsNil() {
-			return 0
-		}
-		v = v.Elem()
-	}
-	if v.Kind() != reflect.Struct {
-		return 0
-	}
-	return len(infoOf(v.Type()).fields)
-}
