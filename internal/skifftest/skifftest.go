@@ -5,6 +5,7 @@ package skifftest
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"testing"
@@ -56,6 +57,9 @@ func (s *Server) Config() aws.Config {
 		Region:       Region,
 		Credentials:  credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, ""),
 		BaseEndpoint: aws.String(s.URL),
+		// Each server gets its own connections, so one test closing its
+		// server cannot break another test's requests.
+		HTTPClient: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}},
 		// Tests should see errors at once, not after retries.
 		RetryMaxAttempts: 1,
 	}
@@ -71,7 +75,6 @@ func (s *Server) Env() []string {
 		"AWS_ENDPOINT_URL="+s.URL,
 		"AWS_EC2_METADATA_DISABLED=true",
 		"AWS_SESSION_TOKEN=",
-		"AWS_PROFILE=",
 		"AWS_CONFIG_FILE=/dev/null",
 		"AWS_SHARED_CREDENTIALS_FILE=/dev/null",
 		"AWS_PAGER=",
