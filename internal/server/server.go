@@ -13,7 +13,6 @@ import (
 	"net"
 	"net/http"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -21,6 +20,8 @@ import (
 	"github.com/skiff-dev/skiff/internal/cloudformation"
 	"github.com/skiff-dev/skiff/internal/cloudformation/provider"
 	"github.com/skiff-dev/skiff/internal/datadir"
+	"github.com/skiff-dev/skiff/internal/iam"
+	"github.com/skiff-dev/skiff/internal/logs"
 	"github.com/skiff-dev/skiff/internal/store"
 	"github.com/skiff-dev/skiff/internal/sts"
 )
@@ -50,7 +51,9 @@ type Server struct {
 	started time.Time
 	log     *slog.Logger
 
-	cfn *cloudformation.Engine
+	cfn  *cloudformation.Engine
+	iam  *iam.Engine
+	logs *logs.Engine
 
 	bgCtx    context.Context
 	bgCancel context.CancelFunc
@@ -97,14 +100,21 @@ func New(opts Options) (*Server, error) {
 // build creates the engines and registers their wire services.
 func (s *Server) build() error {
 	reg := provider.NewRegistry()
+	s.iam = iam.New(s.store)
+	s.iam.AccountCreated = s.dir.Identity.Created
+	s.logs = logs.New(s.store)
+	reg.Register(s.iam.Providers()...)
+	reg.Register(s.logs.Providers()...)
 	s.cfn = cloudformation.New(cloudformation.Deps{
 		Store: s.store, Providers: reg, Log: s.log.With("service", "cloudformation"),
 		Endpoint: func() string { return s.url },
 	})
 	reg.Register(s.cfn.Providers()...)
-	s.gateway = awswire.NewGateway(&credentials{dir: s.dir}, s.log,
+	s.gateway = awswire.NewGateway(&credentials{dir: s.dir, iam: s.iam}, s.log,
 		sts.Service(),
 		s.cfn.Service(),
+		s.iam.Service(),
+		s.logs.Service(),
 	)
 	s.closers = append(s.closers, func(context.Context) error { s.cfn.Close(); return nil })
 	return nil
@@ -211,8 +221,12 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// credentials resolves access keys: the root key from the data directory.
-type credentials struct{ dir *datadir.Dir }
+// credentials resolves access keys: the root key from the data directory,
+// then active keys IAM issued to users.
+type credentials struct {
+	dir *datadir.Dir
+	iam *iam.Engine
+}
 
 func (c *credentials) Lookup(ctx context.Context, akid string) (awswire.Credential, bool) {
 	id := c.dir.Identity
@@ -222,6 +236,8 @@ func (c *credentials) Lookup(ctx context.Context, akid string) (awswire.Credenti
 			Principal: "arn:aws:iam::" + id.AccountID + ":root",
 		}, true
 	}
-	_ = strings.TrimSpace
+	if secret, acct, arn, ok := c.iam.LookupAccessKey(ctx, akid); ok {
+		return awswire.Credential{AccessKeyID: akid, SecretAccessKey: secret, AccountID: acct, Principal: arn}, true
+	}
 	return awswire.Credential{}, false
 }
