@@ -65,6 +65,12 @@ func authCode(kind authErrorKind, p Protocol) apierr.Code {
 			apierr.Code{Name: "RequestExpired", Status: 400},
 			apierr.Code{Name: "AccessDenied", Status: 403},
 		}
+	case authTokenExpired:
+		r = row{
+			apierr.Code{Name: "ExpiredTokenException", Status: 400},
+			apierr.Code{Name: "ExpiredToken", Status: 403},
+			apierr.Code{Name: "ExpiredToken", Status: 400},
+		}
 	case authContentSHA:
 		c := apierr.Code{Name: "XAmzContentSHA256Mismatch", Status: 400}
 		r = row{c, c, c}
@@ -259,6 +265,8 @@ func queryCompatCode(e *apierr.Error) string {
 		return "MissingAuthenticationToken"
 	case "IncompleteSignatureException":
 		return "IncompleteSignature"
+	case "ExpiredTokenException":
+		return "ExpiredToken"
 	}
 	return e.Code.Name
 }

@@ -28,6 +28,11 @@ type Credential struct {
 	AccountID       string
 	// Principal is the ARN requests signed with this key act as.
 	Principal string
+	// SessionToken is set for temporary credentials; requests must carry
+	// it in X-Amz-Security-Token.
+	SessionToken string
+	// Expires is when temporary credentials stop working (zero: never).
+	Expires time.Time
 }
 
 // Credentials finds the secret for an access key id.
@@ -112,6 +117,16 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	cred, ok := g.creds.Lookup(r.Context(), auth.AccessKeyID)
 	if !ok {
 		writeError(w, p, svc, reqID, g.toAPIError(&authError{kind: authUnknownKey}, p, svc, reqID))
+		return
+	}
+	if cred.SessionToken != auth.SessionToken {
+		// A token with long-term keys, a missing token with temporary
+		// ones, or the wrong token: AWS answers all alike.
+		writeError(w, p, svc, reqID, g.toAPIError(&authError{kind: authUnknownKey}, p, svc, reqID))
+		return
+	}
+	if !cred.Expires.IsZero() && g.Now().After(cred.Expires) {
+		writeError(w, p, svc, reqID, g.toAPIError(&authError{kind: authTokenExpired, msg: "The security token included in the request is expired"}, p, svc, reqID))
 		return
 	}
 	if err := auth.checkTime(g.Now()); err != nil {
@@ -413,4 +428,3 @@ func writeOutput(w http.ResponseWriter, svc *Service, p Protocol, op *Op, out an
 		w.Write(b.Bytes())
 	}
 }
-

@@ -60,7 +60,8 @@ const (
 	authBadSignature
 	authExpired // outside the clock-skew window
 	authPresignExpired
-	authContentSHA // body does not match x-amz-content-sha256
+	authContentSHA   // body does not match x-amz-content-sha256
+	authTokenExpired // temporary credentials past their expiry
 )
 
 func (e *authError) Error() string { return e.msg }

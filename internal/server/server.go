@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/skiff-dev/skiff/internal/awsctx"
 	"github.com/skiff-dev/skiff/internal/awswire"
 	"github.com/skiff-dev/skiff/internal/cloudformation"
 	"github.com/skiff-dev/skiff/internal/cloudformation/provider"
@@ -53,6 +54,7 @@ type Server struct {
 
 	cfn  *cloudformation.Engine
 	iam  *iam.Engine
+	sts  *sts.Engine
 	logs *logs.Engine
 
 	bgCtx    context.Context
@@ -103,6 +105,7 @@ func (s *Server) build() error {
 	s.iam = iam.New(s.store)
 	s.iam.AccountCreated = s.dir.Identity.Created
 	s.logs = logs.New(s.store)
+	s.sts = sts.New(s.store, iamRoles{s.iam})
 	reg.Register(s.iam.Providers()...)
 	reg.Register(s.logs.Providers()...)
 	s.cfn = cloudformation.New(cloudformation.Deps{
@@ -110,8 +113,8 @@ func (s *Server) build() error {
 		Endpoint: func() string { return s.url },
 	})
 	reg.Register(s.cfn.Providers()...)
-	s.gateway = awswire.NewGateway(&credentials{dir: s.dir, iam: s.iam}, s.log,
-		sts.Service(),
+	s.gateway = awswire.NewGateway(&credentials{dir: s.dir, iam: s.iam, sts: s.sts}, s.log,
+		s.sts.Service(),
 		s.cfn.Service(),
 		s.iam.Service(),
 		s.logs.Service(),
@@ -226,6 +229,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 type credentials struct {
 	dir *datadir.Dir
 	iam *iam.Engine
+	sts *sts.Engine
 }
 
 func (c *credentials) Lookup(ctx context.Context, akid string) (awswire.Credential, bool) {
@@ -239,5 +243,17 @@ func (c *credentials) Lookup(ctx context.Context, akid string) (awswire.Credenti
 	if secret, acct, arn, ok := c.iam.LookupAccessKey(ctx, akid); ok {
 		return awswire.Credential{AccessKeyID: akid, SecretAccessKey: secret, AccountID: acct, Principal: arn}, true
 	}
-	return awswire.Credential{}, false
+	return c.sts.Lookup(ctx, akid)
+}
+
+// iamRoles lets STS check the roles it is asked to assume.
+type iamRoles struct{ e *iam.Engine }
+
+func (r iamRoles) Role(ctx context.Context, account, name string) (string, int32, bool) {
+	ctx = awsctx.With(ctx, awsctx.Scope{AccountID: account, Region: datadir.DefaultRegion})
+	role, err := r.e.GetRole(ctx, name)
+	if err != nil {
+		return "", 0, false
+	}
+	return role.ID, role.MaxSessionDuration, true
 }
