@@ -23,6 +23,9 @@ import (
 	"github.com/skiff-dev/skiff/internal/datadir"
 	"github.com/skiff-dev/skiff/internal/iam"
 	"github.com/skiff-dev/skiff/internal/logs"
+	"github.com/skiff-dev/skiff/internal/seal"
+	"github.com/skiff-dev/skiff/internal/secretsmanager"
+	"github.com/skiff-dev/skiff/internal/ssm"
 	"github.com/skiff-dev/skiff/internal/store"
 	"github.com/skiff-dev/skiff/internal/sts"
 )
@@ -55,6 +58,8 @@ type Server struct {
 	cfn  *cloudformation.Engine
 	iam  *iam.Engine
 	sts  *sts.Engine
+	ssm  *ssm.Engine
+	sm   *secretsmanager.Engine
 	logs *logs.Engine
 
 	bgCtx    context.Context
@@ -106,10 +111,19 @@ func (s *Server) build() error {
 	s.iam.AccountCreated = s.dir.Identity.Created
 	s.logs = logs.New(s.store)
 	s.sts = sts.New(s.store, iamRoles{s.iam})
+	sealer, err := seal.New(s.dir.MasterKey)
+	if err != nil {
+		return err
+	}
+	s.ssm = ssm.New(s.store, sealer)
+	s.sm = secretsmanager.New(s.store, sealer)
 	reg.Register(s.iam.Providers()...)
 	reg.Register(s.logs.Providers()...)
+	reg.Register(s.ssm.Providers()...)
+	reg.Register(s.sm.Providers()...)
 	s.cfn = cloudformation.New(cloudformation.Deps{
 		Store: s.store, Providers: reg, Log: s.log.With("service", "cloudformation"),
+		SSM: cfnParams{s.ssm}, Secrets: cfnSecrets{s.sm},
 		Endpoint: func() string { return s.url },
 	})
 	reg.Register(s.cfn.Providers()...)
@@ -118,6 +132,8 @@ func (s *Server) build() error {
 		s.cfn.Service(),
 		s.iam.Service(),
 		s.logs.Service(),
+		s.ssm.Service(),
+		s.sm.Service(),
 	)
 	s.closers = append(s.closers, func(context.Context) error { s.cfn.Close(); return nil })
 	return nil
@@ -155,6 +171,12 @@ func (s *Server) Start() error {
 			s.log.Error("serve", "err", err)
 		}
 	}()
+	// A new data directory is ready for CDK output at once.
+	if s.dir.Fresh {
+		if err := s.bootstrapCDK(context.Background(), datadir.DefaultRegion, CDKQualifier); err != nil {
+			s.log.Error("cdk bootstrap", "err", err)
+		}
+	}
 	// Operations a previous process left in flight resume (or roll back)
 	// in the background.
 	if err := s.cfn.Start(s.bgCtx); err != nil {

@@ -1,0 +1,70 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/skiff-dev/skiff/internal/awsctx"
+	"github.com/skiff-dev/skiff/internal/secretsmanager"
+	"github.com/skiff-dev/skiff/internal/ssm"
+)
+
+// Adapters between engines: each consumer declares the small interface it
+// needs; these types satisfy them with the real engines.
+
+// cfnParams resolves SSM parameters for CloudFormation.
+type cfnParams struct{ e *ssm.Engine }
+
+func (a cfnParams) ResolveParameter(ctx context.Context, name string, decrypt bool) (string, error) {
+	p, err := a.e.GetParameter(ctx, name, decrypt)
+	if err != nil {
+		return "", err
+	}
+	return p.Value, nil
+}
+
+// cfnSecrets resolves Secrets Manager references for CloudFormation.
+type cfnSecrets struct{ e *secretsmanager.Engine }
+
+func (a cfnSecrets) ResolveSecret(ctx context.Context, id, jsonKey, stage, versionID string) (string, error) {
+	v, err := a.e.GetSecretValue(ctx, id, versionID, stage)
+	if err != nil {
+		return "", err
+	}
+	if jsonKey == "" {
+		return v.SecretString, nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(v.SecretString), &m); err != nil {
+		return "", fmt.Errorf("secret %s is not a JSON object, so key %s cannot be read", id, jsonKey)
+	}
+	val, ok := m[jsonKey]
+	if !ok {
+		return "", fmt.Errorf("secret %s has no key %s", id, jsonKey)
+	}
+	if s, ok := val.(string); ok {
+		return s, nil
+	}
+	b, _ := json.Marshal(val)
+	return string(b), nil
+}
+
+// CDKQualifier is the CDK's default bootstrap qualifier.
+const CDKQualifier = "hnb659fds"
+
+// CDKBootstrapVersion is the bootstrap version skiff reports; CDK
+// templates require at least 6 (their CheckBootstrapVersion rule), and the
+// CDK CLI's asset publishing wants a recent one.
+const CDKBootstrapVersion = "30"
+
+// bootstrapCDK makes a region ready for `cdk synth` output: the
+// /cdk-bootstrap/<qualifier>/version parameter the templates read.
+func (s *Server) bootstrapCDK(ctx context.Context, region, qualifier string) error {
+	ctx = awsctx.With(ctx, awsctx.Scope{AccountID: s.dir.Identity.AccountID, Region: region, RequestID: "cdk-bootstrap"})
+	_, err := s.ssm.PutParameter(ctx, ssm.PutParameterInput{
+		Name: "/cdk-bootstrap/" + qualifier + "/version", Value: CDKBootstrapVersion, Type: "String", Overwrite: true,
+		Description: "CDK bootstrap version (created by skiff)",
+	})
+	return err
+}
