@@ -167,7 +167,9 @@ func template500(n int, value string) string {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		fmt.Fprintf(&b, `"P%03d":{"Type":"AWS::SSM::Parameter","Properties":{"Name":"/bench/p%03d","Type":"String","Value":"%s-%d"}}`, i, i, value, i)
+		// Generated names and short ids keep 500 resources under the
+		// 51,200-byte TemplateBody limit AWS enforces.
+		fmt.Fprintf(&b, `"P%d":{"Type":"AWS::SSM::Parameter","Properties":{"Type":"String","Value":"%s-%d"}}`, i, value, i)
 	}
 	b.WriteString(`}}`)
 	return b.String()
@@ -222,7 +224,11 @@ func runCFN(ctx context.Context, cfg aws.Config, peer string, n int, drift bool)
 		// Change one parameter behind the stack's back, so detection has
 		// something to find.
 		s := ssm.NewFromConfig(cfg)
-		if _, err := s.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/bench/p007"), Value: aws.String("changed"), Overwrite: aws.Bool(true)}); err != nil {
+		r, err := c.DescribeStackResource(ctx, &cfn.DescribeStackResourceInput{StackName: &id, LogicalResourceId: aws.String("P7")})
+		if err != nil {
+			return fmt.Errorf("describe-stack-resource: %w", err)
+		}
+		if _, err := s.PutParameter(ctx, &ssm.PutParameterInput{Name: r.StackResourceDetail.PhysicalResourceId, Value: aws.String("changed"), Overwrite: aws.Bool(true)}); err != nil {
 			return fmt.Errorf("put-parameter: %w", err)
 		}
 		t0 = time.Now()
