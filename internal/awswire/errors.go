@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"sort"
-	"strconv"
 
 	"github.com/skiff-dev/skiff/internal/apierr"
 )
@@ -188,8 +187,7 @@ func writeError(w http.ResponseWriter, p Protocol, svc *Service, reqID string, e
 		b.WriteString("</RequestId></ErrorResponse>")
 		h.Set("Content-Type", "text/xml")
 		h.Set("x-amzn-RequestId", reqID)
-		w.WriteHeader(status)
-		w.Write(b.Bytes())
+		writeBody(w, status, b.Bytes())
 	case RESTXML:
 		var b bytes.Buffer
 		b.WriteString(xml.Header)
@@ -203,8 +201,7 @@ func writeError(w http.ResponseWriter, p Protocol, svc *Service, reqID string, e
 		h.Set("Content-Type", "application/xml")
 		h.Set("x-amz-request-id", reqID)
 		h.Set("x-amz-id-2", hostID(reqID))
-		w.WriteHeader(status)
-		w.Write(b.Bytes())
+		writeBody(w, status, b.Bytes())
 	case RPCv2CBOR:
 		body := map[string]any{"__type": e.Code.Name, "message": e.Message}
 		for k, v := range e.Fields {
@@ -217,8 +214,7 @@ func writeError(w http.ResponseWriter, p Protocol, svc *Service, reqID string, e
 		if svc != nil && svc.QueryCompatible {
 			h.Set("x-amzn-query-error", queryCompatCode(e)+";"+fault)
 		}
-		w.WriteHeader(status)
-		w.Write(b)
+		writeBody(w, status, b)
 	default: // awsJson, restJson1
 		var b bytes.Buffer
 		b.WriteString(`{"__type":`)
@@ -247,9 +243,7 @@ func writeError(w http.ResponseWriter, p Protocol, svc *Service, reqID string, e
 		if svc != nil && svc.QueryCompatible {
 			h.Set("x-amzn-query-error", queryCompatCode(e)+";"+fault)
 		}
-		h.Set("Content-Length", strconv.Itoa(b.Len()))
-		w.WriteHeader(status)
-		w.Write(b.Bytes())
+		writeBody(w, status, b.Bytes())
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -400,7 +401,7 @@ func writeOutput(w http.ResponseWriter, svc *Service, p Protocol, op *Op, out an
 		b.WriteString("<ResponseMetadata><RequestId>" + reqID + "</RequestId></ResponseMetadata>")
 		closeTag(&b, op.Name+"Response")
 		h.Set("Content-Type", "text/xml")
-		w.Write(b.Bytes())
+		writeBody(w, http.StatusOK, b.Bytes())
 	case RPCv2CBOR:
 		b, err := encodeCBOR(toTree(ov, false))
 		if err != nil {
@@ -409,14 +410,13 @@ func writeOutput(w http.ResponseWriter, svc *Service, p Protocol, op *Op, out an
 		}
 		h.Set("Content-Type", "application/cbor")
 		h.Set("smithy-protocol", "rpc-v2-cbor")
-		w.Write(b)
+		writeBody(w, http.StatusOK, b)
 	case RESTJSON:
 		status := restHeaders(h, ov)
 		var b bytes.Buffer
 		writeJSON(&b, toTree(ov, true), "")
 		h.Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		w.Write(b.Bytes())
+		writeBody(w, status, b.Bytes())
 	default:
 		var b bytes.Buffer
 		tree := toTree(ov, false)
@@ -425,6 +425,14 @@ func writeOutput(w http.ResponseWriter, svc *Service, p Protocol, op *Op, out an
 		}
 		writeJSON(&b, tree, "")
 		h.Set("Content-Type", "application/x-amz-json-"+jsonVersion(svc))
-		w.Write(b.Bytes())
+		writeBody(w, http.StatusOK, b.Bytes())
 	}
+}
+
+// writeBody sends a complete body with its Content-Length: responses are
+// built in memory, so clients get a plain body rather than chunks.
+func writeBody(w http.ResponseWriter, status int, b []byte) {
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	w.Write(b)
 }
