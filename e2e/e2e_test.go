@@ -114,7 +114,6 @@ func (p *proc) config() aws.Config {
 		Region:           "us-east-1",
 		Credentials:      credentials.NewStaticCredentialsProvider(id.AccessKeyID, id.SecretAccessKey, ""),
 		BaseEndpoint:     aws.String(p.url),
-		RetryMaxAttempts: 1,
 		HTTPClient:       &http.Client{Transport: &http.Transport{}, Timeout: time.Minute},
 	}
 }

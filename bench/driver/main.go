@@ -52,7 +52,7 @@ func main() {
 		Credentials:      credentials.NewStaticCredentialsProvider(key, secret, ""),
 		BaseEndpoint:     endpoint,
 		HTTPClient:       &http.Client{Transport: tr, Timeout: 5 * time.Minute},
-		RetryMaxAttempts: 1,
+		RetryMaxAttempts: 3,
 	}
 	ctx := context.Background()
 	var err error
