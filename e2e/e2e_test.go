@@ -111,10 +111,10 @@ func (p *proc) config() aws.Config {
 		p.t.Fatal(err)
 	}
 	return aws.Config{
-		Region:           "us-east-1",
-		Credentials:      credentials.NewStaticCredentialsProvider(id.AccessKeyID, id.SecretAccessKey, ""),
-		BaseEndpoint:     aws.String(p.url),
-		HTTPClient:       &http.Client{Transport: &http.Transport{}, Timeout: time.Minute},
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider(id.AccessKeyID, id.SecretAccessKey, ""),
+		BaseEndpoint: aws.String(p.url),
+		HTTPClient:   &http.Client{Transport: &http.Transport{}, Timeout: time.Minute},
 	}
 }
 
