@@ -87,8 +87,14 @@ func TestScripts(t *testing.T) {
 				}
 				deadline := time.Now().Add(60 * time.Second)
 				for {
-					out, err := exec.Command("aws", "cloudformation", "describe-stacks", "--stack-name", args[0],
-						"--query", "Stacks[0].StackStatus", "--output", "text").CombinedOutput()
+					cmd := exec.Command("aws", "cloudformation", "describe-stacks", "--stack-name", args[0],
+						"--query", "Stacks[0].StackStatus", "--output", "text")
+					cmd.Env = os.Environ()
+					for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_REGION",
+						"AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "HOME", "AWS_EC2_METADATA_DISABLED"} {
+						cmd.Env = append(cmd.Env, k+"="+ts.Getenv(k))
+					}
+					out, err := cmd.CombinedOutput()
 					status := strings.TrimSpace(string(out))
 					if err == nil && !strings.HasSuffix(status, "_IN_PROGRESS") {
 						if status != args[1] {

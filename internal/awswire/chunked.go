@@ -10,6 +10,7 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
+	"net/http"
 	"strconv"
 	"strings"
 )
@@ -34,6 +35,9 @@ type chunkedReader struct {
 	crcC    hash.Hash32
 	// trailers received after the last chunk
 	trailers map[string]string
+	// header, if set, receives the trailers (the request's Trailer), so
+	// handlers can read them once the body is consumed.
+	header http.Header
 }
 
 func newChunkedReader(r io.Reader, a *authInfo, key []byte, seedSig string, signed bool) *chunkedReader {
@@ -152,6 +156,9 @@ func (c *chunkedReader) readTrailers() error {
 		if line != "" {
 			k, v, _ := strings.Cut(line, ":")
 			c.trailers[strings.ToLower(strings.TrimSpace(k))] = strings.TrimSpace(v)
+			if c.header != nil {
+				c.header.Set(strings.TrimSpace(k), strings.TrimSpace(v))
+			}
 		}
 		if err != nil || line == "" {
 			break

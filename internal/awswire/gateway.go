@@ -98,6 +98,10 @@ func NewRequestID() string {
 
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := NewRequestID()
+	if v2, ok := parseSigV2(r); ok {
+		g.serveSigV2(w, r, v2, reqID)
+		return
+	}
 	auth, aerr := parseAuth(r)
 	var svc *Service
 	if auth != nil {
@@ -187,11 +191,13 @@ func (g *Gateway) serveRaw(w http.ResponseWriter, r *http.Request, svc *Service,
 	}
 	switch payload {
 	case unsignedPayload:
-	case streamingSignedPayload, streamingSignedTrailer:
-		r.Body = io.NopCloser(newChunkedReader(r.Body, auth, key, auth.Signature, true))
-		decodedLength(r)
-	case streamingUnsignedTrailer:
-		r.Body = io.NopCloser(newChunkedReader(r.Body, auth, key, "", false))
+	case streamingSignedPayload, streamingSignedTrailer, streamingUnsignedTrailer:
+		cr := newChunkedReader(r.Body, auth, key, auth.Signature, payload != streamingUnsignedTrailer)
+		// The trailers (checksums) land in r.Trailer once the body has
+		// been read to its end, as net/http does for chunked bodies.
+		r.Trailer = http.Header{}
+		cr.header = r.Trailer
+		r.Body = io.NopCloser(cr)
 		decodedLength(r)
 	default:
 		if len(payload) != 64 {
@@ -211,6 +217,30 @@ func (g *Gateway) serveRaw(w http.ResponseWriter, r *http.Request, svc *Service,
 		if errors.Is(err, errChunkSignature) {
 			err = &authError{kind: authBadSignature}
 		}
+		fail(err)
+	}
+}
+
+// serveSigV2 authenticates a SigV2-signed S3 request and serves it.
+func (g *Gateway) serveSigV2(w http.ResponseWriter, r *http.Request, v2 *sigV2, reqID string) {
+	svc := g.services["s3"]
+	if svc == nil || svc.Raw == nil {
+		writeError(w, RESTXML, nil, reqID, &apierr.Error{Code: errNotImplemented, Message: "Signature Version 2 is only supported for S3"})
+		return
+	}
+	fail := func(err error) { writeError(w, RESTXML, svc, reqID, g.toAPIError(err, RESTXML, svc, reqID)) }
+	cred, ok := g.creds.Lookup(r.Context(), v2.AccessKeyID)
+	if !ok || cred.SessionToken != r.Header.Get("X-Amz-Security-Token")+r.URL.Query().Get("x-amz-security-token") {
+		fail(&authError{kind: authUnknownKey})
+		return
+	}
+	if err := verifySigV2(r, v2, cred.SecretAccessKey, g.Now()); err != nil {
+		fail(err)
+		return
+	}
+	ctx := awsctx.With(r.Context(), awsctx.Scope{AccountID: cred.AccountID, Region: "us-east-1", AccessKeyID: cred.AccessKeyID,
+		Principal: cred.Principal, RequestID: reqID})
+	if err := svc.Raw(w, r.WithContext(ctx)); err != nil {
 		fail(err)
 	}
 }

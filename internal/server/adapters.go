@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"io"
+
 	"github.com/skiff-dev/skiff/internal/awsctx"
+	"github.com/skiff-dev/skiff/internal/s3"
 	"github.com/skiff-dev/skiff/internal/secretsmanager"
 	"github.com/skiff-dev/skiff/internal/ssm"
 )
@@ -50,6 +53,22 @@ func (a cfnSecrets) ResolveSecret(ctx context.Context, id, jsonKey, stage, versi
 	return string(b), nil
 }
 
+// cfnObjects reads templates (TemplateURL) from skiff's S3.
+type cfnObjects struct{ e *s3.Engine }
+
+func (a cfnObjects) ReadURL(ctx context.Context, url string, limit int64) ([]byte, error) {
+	bucket, key, version, err := s3.ParseS3URL(url)
+	if err != nil {
+		return nil, err
+	}
+	r, _, err := a.e.GetObject(ctx, bucket, key, version)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return io.ReadAll(io.LimitReader(r, limit))
+}
+
 // CDKQualifier is the CDK's default bootstrap qualifier.
 const CDKQualifier = "hnb659fds"
 
@@ -59,12 +78,21 @@ const CDKQualifier = "hnb659fds"
 const CDKBootstrapVersion = "30"
 
 // bootstrapCDK makes a region ready for `cdk synth` output: the
-// /cdk-bootstrap/<qualifier>/version parameter the templates read.
+// /cdk-bootstrap/<qualifier>/version parameter the templates read and the
+// assets bucket cdk-<qualifier>-assets-<account>-<region>.
 func (s *Server) bootstrapCDK(ctx context.Context, region, qualifier string) error {
-	ctx = awsctx.With(ctx, awsctx.Scope{AccountID: s.dir.Identity.AccountID, Region: region, RequestID: "cdk-bootstrap"})
-	_, err := s.ssm.PutParameter(ctx, ssm.PutParameterInput{
+	acct := s.dir.Identity.AccountID
+	ctx = awsctx.With(ctx, awsctx.Scope{AccountID: acct, Region: region, RequestID: "cdk-bootstrap"})
+	if _, err := s.ssm.PutParameter(ctx, ssm.PutParameterInput{
 		Name: "/cdk-bootstrap/" + qualifier + "/version", Value: CDKBootstrapVersion, Type: "String", Overwrite: true,
 		Description: "CDK bootstrap version (created by skiff)",
-	})
+	}); err != nil {
+		return err
+	}
+	bucket := "cdk-" + qualifier + "-assets-" + acct + "-" + region
+	if ok, err := s.s3.BucketExists(ctx, bucket); err != nil || ok {
+		return err
+	}
+	_, err := s.s3.CreateBucket(ctx, bucket, s3.CreateBucketOptions{Region: region})
 	return err
 }

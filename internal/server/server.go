@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/skiff-dev/skiff/internal/datadir"
 	"github.com/skiff-dev/skiff/internal/iam"
 	"github.com/skiff-dev/skiff/internal/logs"
+	"github.com/skiff-dev/skiff/internal/s3"
 	"github.com/skiff-dev/skiff/internal/seal"
 	"github.com/skiff-dev/skiff/internal/secretsmanager"
 	"github.com/skiff-dev/skiff/internal/ssm"
@@ -59,6 +61,7 @@ type Server struct {
 	iam  *iam.Engine
 	sts  *sts.Engine
 	ssm  *ssm.Engine
+	s3   *s3.Engine
 	sm   *secretsmanager.Engine
 	logs *logs.Engine
 
@@ -116,6 +119,14 @@ func (s *Server) build() error {
 		return err
 	}
 	s.ssm = ssm.New(s.store, sealer)
+	blobs, err := s.dir.Sub("s3")
+	if err != nil {
+		return err
+	}
+	if s.s3, err = s3.New(s.store, blobs); err != nil {
+		return err
+	}
+	reg.Register(s.s3.Providers()...)
 	s.sm = secretsmanager.New(s.store, sealer)
 	reg.Register(s.iam.Providers()...)
 	reg.Register(s.logs.Providers()...)
@@ -123,7 +134,7 @@ func (s *Server) build() error {
 	reg.Register(s.sm.Providers()...)
 	s.cfn = cloudformation.New(cloudformation.Deps{
 		Store: s.store, Providers: reg, Log: s.log.With("service", "cloudformation"),
-		SSM: cfnParams{s.ssm}, Secrets: cfnSecrets{s.sm},
+		SSM: cfnParams{s.ssm}, Secrets: cfnSecrets{s.sm}, Objects: cfnObjects{s.s3},
 		Endpoint: func() string { return s.url },
 	})
 	reg.Register(s.cfn.Providers()...)
@@ -134,6 +145,7 @@ func (s *Server) build() error {
 		s.logs.Service(),
 		s.ssm.Service(),
 		s.sm.Service(),
+		s.s3.Service(),
 	)
 	s.closers = append(s.closers, func(context.Context) error { s.cfn.Close(); return nil })
 	return nil
@@ -155,9 +167,8 @@ func (s *Server) Start() error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /_skiff/health", s.health)
 	mux.Handle(cloudformation.SignalPath, s.cfn.SignalHTTP())
-	mux.Handle("/", s.gateway)
 	s.http = &http.Server{
-		Handler:           mux,
+		Handler:           s.route(mux),
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
@@ -183,6 +194,19 @@ func (s *Server) Start() error {
 		s.log.Error("resume stack operations", "err", err)
 	}
 	return nil
+}
+
+// route sends skiff's own endpoints (under /_skiff/) to mux and everything
+// else to the AWS gateway directly: a ServeMux would redirect paths that are
+// not "clean", and S3 object keys may contain //, /./ or /../.
+func (s *Server) route(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/_skiff/") {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		s.gateway.ServeHTTP(w, r)
+	})
 }
 
 // URL is the endpoint clients use.

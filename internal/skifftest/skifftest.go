@@ -76,7 +76,6 @@ func (s *Server) Env() []string {
 		"AWS_REGION="+Region,
 		"AWS_ENDPOINT_URL="+s.URL,
 		"AWS_EC2_METADATA_DISABLED=true",
-		"AWS_SESSION_TOKEN=",
 		"AWS_CONFIG_FILE=/dev/null",
 		"AWS_SHARED_CREDENTIALS_FILE=/dev/null",
 		"AWS_PAGER=",
