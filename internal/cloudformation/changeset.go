@@ -134,7 +134,19 @@ func (e *Engine) CreateChangeSet(ctx context.Context, in CreateChangeSetInput) (
 	err = e.st.Update(ctx, func(tx store.Tx) error {
 		var existing string
 		if tx.Get(bCSNames, st.ID+"|"+cs.Name, &existing) == nil {
-			return errAlreadyExists.New("ChangeSet [%s] already exists", cs.Name)
+			// A change set that was executed no longer holds its name
+			// (the AWS CLI's deploy names change sets by the second).
+			var old ChangeSet
+			raw, err := tx.GetRaw(bChangeSets, existing)
+			if err == nil && jsonUnmarshal(raw, &old) == nil {
+				e.refreshExecution(ctx, &old)
+			}
+			if err != nil || !strings.HasPrefix(old.ExecutionStatus, "EXECUTE_") || old.ExecutionStatus == "EXECUTE_IN_PROGRESS" {
+				return errAlreadyExists.New("ChangeSet [%s] already exists", cs.Name)
+			}
+			if err := tx.Delete(bChangeSets, existing); err != nil {
+				return err
+			}
 		}
 		if err := tx.Put(bCSNames, st.ID+"|"+cs.Name, cs.ID); err != nil {
 			return err
