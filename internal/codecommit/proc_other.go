@@ -1,0 +1,7 @@
+//go:build !linux
+
+package codecommit
+
+import "syscall"
+
+func setDeathSignal(*syscall.SysProcAttr) {}
