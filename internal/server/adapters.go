@@ -69,6 +69,14 @@ func (a cfnObjects) ReadURL(ctx context.Context, url string, limit int64) ([]byt
 	return io.ReadAll(io.LimitReader(r, limit))
 }
 
+// ccObjects lets CodeCommit seed repositories from S3 zips.
+type ccObjects struct{ e *s3.Engine }
+
+func (a ccObjects) GetObject(ctx context.Context, bucket, key, version string) (io.ReadCloser, error) {
+	r, _, err := a.e.GetObject(ctx, bucket, key, version)
+	return r, err
+}
+
 // CDKQualifier is the CDK's default bootstrap qualifier.
 const CDKQualifier = "hnb659fds"
 

@@ -21,6 +21,7 @@ import (
 	"github.com/skiff-dev/skiff/internal/awswire"
 	"github.com/skiff-dev/skiff/internal/cloudformation"
 	"github.com/skiff-dev/skiff/internal/cloudformation/provider"
+	"github.com/skiff-dev/skiff/internal/codecommit"
 	"github.com/skiff-dev/skiff/internal/datadir"
 	"github.com/skiff-dev/skiff/internal/iam"
 	"github.com/skiff-dev/skiff/internal/logs"
@@ -62,6 +63,7 @@ type Server struct {
 	sts  *sts.Engine
 	ssm  *ssm.Engine
 	s3   *s3.Engine
+	cc   *codecommit.Engine
 	sm   *secretsmanager.Engine
 	logs *logs.Engine
 
@@ -132,20 +134,40 @@ func (s *Server) build() error {
 	reg.Register(s.logs.Providers()...)
 	reg.Register(s.ssm.Providers()...)
 	reg.Register(s.sm.Providers()...)
+	creds := &credentials{dir: s.dir, iam: s.iam, sts: s.sts}
+	repos, err := s.dir.Sub("codecommit")
+	if err != nil {
+		return err
+	}
+	s.cc, err = codecommit.New(s.store, repos, creds, s.log.With("service", "codecommit"),
+		codecommit.WithEndpoint(func() string { return s.url }),
+		codecommit.WithObjectReader(ccObjects{s.s3}),
+		codecommit.WithDefaultRegion(datadir.DefaultRegion))
+	if err != nil {
+		return err
+	}
+	s.closers = append(s.closers, func(context.Context) error { return s.cc.Close() })
+	reg.Register(s.cc.Providers()...)
 	s.cfn = cloudformation.New(cloudformation.Deps{
 		Store: s.store, Providers: reg, Log: s.log.With("service", "cloudformation"),
 		SSM: cfnParams{s.ssm}, Secrets: cfnSecrets{s.sm}, Objects: cfnObjects{s.s3},
 		Endpoint: func() string { return s.url },
 	})
 	reg.Register(s.cfn.Providers()...)
-	s.gateway = awswire.NewGateway(&credentials{dir: s.dir, iam: s.iam, sts: s.sts}, s.log,
+	iamSvc := s.iam.Service()
+	iamSvc.Ops = append(iamSvc.Ops, s.cc.IAMCredentialOps(func(ctx context.Context, name string) bool {
+		_, err := s.iam.GetUser(ctx, name)
+		return err == nil
+	})...)
+	s.gateway = awswire.NewGateway(creds, s.log,
 		s.sts.Service(),
 		s.cfn.Service(),
-		s.iam.Service(),
+		iamSvc,
 		s.logs.Service(),
 		s.ssm.Service(),
 		s.sm.Service(),
 		s.s3.Service(),
+		s.cc.Service(),
 	)
 	s.closers = append(s.closers, func(context.Context) error { s.cfn.Close(); return nil })
 	return nil
@@ -200,9 +222,17 @@ func (s *Server) Start() error {
 // else to the AWS gateway directly: a ServeMux would redirect paths that are
 // not "clean", and S3 object keys may contain //, /./ or /../.
 func (s *Server) route(mux *http.ServeMux) http.Handler {
+	git := s.cc.GitHandler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/_skiff/") {
 			mux.ServeHTTP(w, r)
+			return
+		}
+		// git smart HTTP (Basic auth or none); a SigV4-signed request to
+		// the same path is S3 (a bucket named v1).
+		if strings.HasPrefix(r.URL.Path, codecommit.GitPathPrefix) && !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-") &&
+			r.URL.Query().Get("X-Amz-Credential") == "" {
+			git.ServeHTTP(w, r)
 			return
 		}
 		s.gateway.ServeHTTP(w, r)
