@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -16,8 +18,8 @@ import (
 	"github.com/skiff-dev/skiff/internal/store"
 )
 
-// Store buckets. Streams and events (added next) live under their group's
-// key; see doc.go.
+// Store buckets. Streams, their time index and events live under their
+// group's key; see doc.go.
 const (
 	bucketGroups  = "logs.groups"
 	bucketStreams = "logs.streams"
@@ -28,11 +30,16 @@ const (
 type Engine struct {
 	st  store.Store
 	now func() time.Time
+	// wmu orders event writes with their hand-off to followers.
+	wmu    sync.Mutex
+	hub    *hub
+	masker atomic.Pointer[func(group string) func(string) string]
+	kick   chan struct{} // wakes RunJanitor
 }
 
 // New returns a CloudWatch Logs engine storing its state in st.
 func New(st store.Store) *Engine {
-	return &Engine{st: st, now: time.Now}
+	return &Engine{st: st, now: time.Now, hub: newHub(), kick: make(chan struct{}, 1)}
 }
 
 // LogGroup is a log group as stored.
@@ -206,18 +213,22 @@ func (e *Engine) DeleteLogGroup(ctx context.Context, name string) error {
 	if err := v.err(); err != nil {
 		return err
 	}
-	return e.st.Update(ctx, func(tx store.Tx) error {
-		key := scopeKey(ctx, name)
+	key := scopeKey(ctx, name)
+	err := e.st.Update(ctx, func(tx store.Tx) error {
 		if _, err := getGroup(tx, key); err != nil {
 			return err
 		}
-		for _, b := range []string{bucketStreams, bucketEvents} {
+		for _, b := range []string{bucketStreams, bucketStreamTime, bucketEvents} {
 			if _, err := tx.DeletePrefix(b, key+"|"); err != nil {
 				return err
 			}
 		}
 		return tx.Delete(bucketGroups, key)
 	})
+	if err == nil {
+		e.hub.closeGroup(key)
+	}
+	return err
 }
 
 // DescribeLogGroupsInput is DescribeLogGroups' input.
@@ -341,10 +352,17 @@ func (e *Engine) PutRetentionPolicy(ctx context.Context, name string, days int32
 	if err := v.err(); err != nil {
 		return err
 	}
-	return e.updateGroup(ctx, name, func(g *LogGroup) error {
+	err := e.updateGroup(ctx, name, func(g *LogGroup) error {
 		g.RetentionInDays = days
 		return nil
 	})
+	if err == nil {
+		select {
+		case e.kick <- struct{}{}:
+		default:
+		}
+	}
+	return err
 }
 
 // DeleteRetentionPolicy makes the group keep events forever.

@@ -125,6 +125,151 @@ type dataProtectionPolicyOut struct {
 	LastUpdatedTime    int64  `json:"lastUpdatedTime,omitempty"`
 }
 
+type streamIn struct {
+	LogGroupName  string `json:"logGroupName" aws:"required"`
+	LogStreamName string `json:"logStreamName" aws:"required"`
+}
+
+type describeLogStreamsIn struct {
+	LogGroupName        string `json:"logGroupName,omitempty"`
+	LogGroupIdentifier  string `json:"logGroupIdentifier,omitempty"`
+	LogStreamNamePrefix string `json:"logStreamNamePrefix,omitempty"`
+	OrderBy             string `json:"orderBy,omitempty"`
+	Descending          bool   `json:"descending,omitempty"`
+	NextToken           string `json:"nextToken,omitempty"`
+	Limit               *int32 `json:"limit,omitempty"`
+}
+
+type logStreamShape struct {
+	LogStreamName       string `json:"logStreamName"`
+	CreationTime        int64  `json:"creationTime"`
+	FirstEventTimestamp *int64 `json:"firstEventTimestamp,omitempty"`
+	LastEventTimestamp  *int64 `json:"lastEventTimestamp,omitempty"`
+	LastIngestionTime   *int64 `json:"lastIngestionTime,omitempty"`
+	UploadSequenceToken string `json:"uploadSequenceToken,omitempty"`
+	Arn                 string `json:"arn"`
+	// StoredBytes is always 0 for streams, as CloudWatch Logs reports it
+	// since 2019.
+	StoredBytes int64 `json:"storedBytes"`
+}
+
+type describeLogStreamsOut struct {
+	LogStreams []logStreamShape `json:"logStreams"`
+	NextToken  string           `json:"nextToken,omitempty"`
+}
+
+type inputLogEventShape struct {
+	Timestamp *int64  `json:"timestamp"`
+	Message   *string `json:"message"`
+}
+
+type putLogEventsIn struct {
+	LogGroupName  string               `json:"logGroupName" aws:"required"`
+	LogStreamName string               `json:"logStreamName" aws:"required"`
+	LogEvents     []inputLogEventShape `json:"logEvents" aws:"required"`
+	SequenceToken string               `json:"sequenceToken,omitempty"`
+}
+
+type rejectedShape struct {
+	TooNewLogEventStartIndex *int32 `json:"tooNewLogEventStartIndex,omitempty"`
+	TooOldLogEventEndIndex   *int32 `json:"tooOldLogEventEndIndex,omitempty"`
+	ExpiredLogEventEndIndex  *int32 `json:"expiredLogEventEndIndex,omitempty"`
+}
+
+type putLogEventsOut struct {
+	NextSequenceToken     string         `json:"nextSequenceToken,omitempty"`
+	RejectedLogEventsInfo *rejectedShape `json:"rejectedLogEventsInfo,omitempty"`
+}
+
+type getLogEventsIn struct {
+	LogGroupName       string `json:"logGroupName,omitempty"`
+	LogGroupIdentifier string `json:"logGroupIdentifier,omitempty"`
+	LogStreamName      string `json:"logStreamName" aws:"required"`
+	StartTime          *int64 `json:"startTime,omitempty"`
+	EndTime            *int64 `json:"endTime,omitempty"`
+	NextToken          string `json:"nextToken,omitempty"`
+	Limit              *int32 `json:"limit,omitempty"`
+	StartFromHead      bool   `json:"startFromHead,omitempty"`
+	Unmask             bool   `json:"unmask,omitempty"`
+}
+
+type outputLogEventShape struct {
+	Timestamp     int64  `json:"timestamp"`
+	Message       string `json:"message"`
+	IngestionTime int64  `json:"ingestionTime"`
+}
+
+type getLogEventsOut struct {
+	Events            []outputLogEventShape `json:"events"`
+	NextForwardToken  string                `json:"nextForwardToken"`
+	NextBackwardToken string                `json:"nextBackwardToken"`
+}
+
+type filterLogEventsIn struct {
+	LogGroupName        string   `json:"logGroupName,omitempty"`
+	LogGroupIdentifier  string   `json:"logGroupIdentifier,omitempty"`
+	LogStreamNames      []string `json:"logStreamNames,omitempty"`
+	LogStreamNamePrefix string   `json:"logStreamNamePrefix,omitempty"`
+	StartTime           *int64   `json:"startTime,omitempty"`
+	EndTime             *int64   `json:"endTime,omitempty"`
+	FilterPattern       string   `json:"filterPattern,omitempty"`
+	NextToken           string   `json:"nextToken,omitempty"`
+	Limit               *int32   `json:"limit,omitempty"`
+	Interleaved         bool     `json:"interleaved,omitempty"`
+	Unmask              bool     `json:"unmask,omitempty"`
+}
+
+type filteredLogEventShape struct {
+	LogStreamName string `json:"logStreamName"`
+	Timestamp     int64  `json:"timestamp"`
+	Message       string `json:"message"`
+	IngestionTime int64  `json:"ingestionTime"`
+	EventId       string `json:"eventId"`
+}
+
+type searchedLogStreamShape struct {
+	LogStreamName      string `json:"logStreamName"`
+	SearchedCompletely bool   `json:"searchedCompletely"`
+}
+
+type filterLogEventsOut struct {
+	Events []filteredLogEventShape `json:"events"`
+	// SearchedLogStreams is always empty, as CloudWatch Logs returns it
+	// since 2020.
+	SearchedLogStreams []searchedLogStreamShape `json:"searchedLogStreams"`
+	NextToken          string                   `json:"nextToken,omitempty"`
+}
+
+func streamOut(s *LogStream) logStreamShape {
+	return logStreamShape{
+		LogStreamName: s.Name, CreationTime: s.CreationTime, FirstEventTimestamp: s.FirstEventTimestamp,
+		LastEventTimestamp: s.LastEventTimestamp, LastIngestionTime: s.LastIngestionTime,
+		UploadSequenceToken: s.UploadSequenceToken, Arn: s.ARN,
+	}
+}
+
+// putLogEventsInput checks the members the model requires in each event
+// and converts the batch.
+func putLogEventsInput(in *putLogEventsIn) (PutLogEventsInput, error) {
+	var v validation
+	evs := make([]InputLogEvent, len(in.LogEvents))
+	for i, ev := range in.LogEvents {
+		if ev.Timestamp == nil {
+			v.add("Value null at 'logEvents.%d.member.timestamp' failed to satisfy constraint: Member must not be null", i+1)
+		} else {
+			evs[i].Timestamp = *ev.Timestamp
+		}
+		if ev.Message == nil {
+			v.add("Value null at 'logEvents.%d.member.message' failed to satisfy constraint: Member must not be null", i+1)
+		} else {
+			evs[i].Message = *ev.Message
+		}
+	}
+	return PutLogEventsInput{
+		LogGroupName: in.LogGroupName, LogStreamName: in.LogStreamName, Events: evs, SequenceToken: in.SequenceToken,
+	}, v.err()
+}
+
 func done(err error) (*emptyOut, error) {
 	if err != nil {
 		return nil, err
@@ -226,6 +371,76 @@ func (e *Engine) Service() *awswire.Service {
 			}),
 			awswire.Operation("DeleteDataProtectionPolicy", func(ctx context.Context, in *logGroupIdentifierIn) (*emptyOut, error) {
 				return done(e.DeleteDataProtectionPolicy(ctx, in.LogGroupIdentifier))
+			}),
+			awswire.Operation("CreateLogStream", func(ctx context.Context, in *streamIn) (*emptyOut, error) {
+				return done(e.CreateLogStream(ctx, in.LogGroupName, in.LogStreamName))
+			}),
+			awswire.Operation("DeleteLogStream", func(ctx context.Context, in *streamIn) (*emptyOut, error) {
+				return done(e.DeleteLogStream(ctx, in.LogGroupName, in.LogStreamName))
+			}),
+			awswire.Operation("DescribeLogStreams", func(ctx context.Context, in *describeLogStreamsIn) (*describeLogStreamsOut, error) {
+				ss, next, err := e.DescribeLogStreams(ctx, DescribeLogStreamsInput{
+					LogGroupName: in.LogGroupName, LogGroupIdentifier: in.LogGroupIdentifier, NamePrefix: in.LogStreamNamePrefix,
+					OrderBy: in.OrderBy, Descending: in.Descending, Limit: in.Limit, NextToken: in.NextToken,
+				})
+				if err != nil {
+					return nil, err
+				}
+				out := &describeLogStreamsOut{LogStreams: make([]logStreamShape, len(ss)), NextToken: next}
+				for i, s := range ss {
+					out.LogStreams[i] = streamOut(s)
+				}
+				return out, nil
+			}),
+			awswire.Operation("PutLogEvents", func(ctx context.Context, in *putLogEventsIn) (*putLogEventsOut, error) {
+				pin, err := putLogEventsInput(in)
+				if err != nil {
+					return nil, err
+				}
+				res, err := e.PutLogEvents(ctx, pin)
+				if err != nil {
+					return nil, err
+				}
+				out := &putLogEventsOut{NextSequenceToken: res.NextSequenceToken}
+				if r := res.Rejected; r != nil {
+					out.RejectedLogEventsInfo = &rejectedShape{
+						TooNewLogEventStartIndex: r.TooNewLogEventStartIndex, TooOldLogEventEndIndex: r.TooOldLogEventEndIndex,
+						ExpiredLogEventEndIndex: r.ExpiredLogEventEndIndex,
+					}
+				}
+				return out, nil
+			}),
+			awswire.Operation("GetLogEvents", func(ctx context.Context, in *getLogEventsIn) (*getLogEventsOut, error) {
+				res, err := e.GetLogEvents(ctx, GetLogEventsInput{
+					LogGroupName: in.LogGroupName, LogGroupIdentifier: in.LogGroupIdentifier, LogStreamName: in.LogStreamName,
+					StartTime: in.StartTime, EndTime: in.EndTime, NextToken: in.NextToken, Limit: in.Limit, StartFromHead: in.StartFromHead,
+				})
+				if err != nil {
+					return nil, err
+				}
+				out := &getLogEventsOut{Events: make([]outputLogEventShape, len(res.Events)), NextForwardToken: res.NextForwardToken, NextBackwardToken: res.NextBackwardToken}
+				for i, ev := range res.Events {
+					out.Events[i] = outputLogEventShape{Timestamp: ev.Timestamp, Message: ev.Message, IngestionTime: ev.IngestionTime}
+				}
+				return out, nil
+			}),
+			awswire.Operation("FilterLogEvents", func(ctx context.Context, in *filterLogEventsIn) (*filterLogEventsOut, error) {
+				res, err := e.FilterLogEvents(ctx, FilterLogEventsInput{
+					LogGroupName: in.LogGroupName, LogGroupIdentifier: in.LogGroupIdentifier, LogStreamNames: in.LogStreamNames,
+					LogStreamNamePrefix: in.LogStreamNamePrefix, StartTime: in.StartTime, EndTime: in.EndTime,
+					FilterPattern: in.FilterPattern, NextToken: in.NextToken, Limit: in.Limit,
+				})
+				if err != nil {
+					return nil, err
+				}
+				out := &filterLogEventsOut{Events: make([]filteredLogEventShape, len(res.Events)), SearchedLogStreams: []searchedLogStreamShape{}, NextToken: res.NextToken}
+				for i, ev := range res.Events {
+					out.Events[i] = filteredLogEventShape{
+						LogStreamName: ev.LogStreamName, Timestamp: ev.Timestamp, Message: ev.Message,
+						IngestionTime: ev.IngestionTime, EventId: ev.EventID,
+					}
+				}
+				return out, nil
 			}),
 		},
 	}

@@ -210,6 +210,8 @@ func (s *Server) Start() error {
 			s.log.Error("cdk bootstrap", "err", err)
 		}
 	}
+	// Retention: expired log events are deleted from disk.
+	s.Go(s.logs.RunJanitor)
 	// Operations a previous process left in flight resume (or roll back)
 	// in the background.
 	if err := s.cfn.Start(s.bgCtx); err != nil {
