@@ -15,6 +15,12 @@ import (
 type Code struct {
 	Name   string
 	Status int
+	// Shape is the model's error shape name when it differs from Name, as
+	// in services that speak both awsQuery and JSON/CBOR (CloudWatch's
+	// InvalidParameterValue is the shape InvalidParameterValueException):
+	// JSON and CBOR carry the shape in __type, and the query name in the
+	// x-amzn-query-error header.
+	Shape string
 	// Receiver marks server-side faults (XML <Type>Receiver</Type>); the
 	// default is a client (Sender) fault.
 	Receiver bool

@@ -203,7 +203,7 @@ func writeError(w http.ResponseWriter, p Protocol, svc *Service, reqID string, e
 		h.Set("x-amz-id-2", hostID(reqID))
 		writeBody(w, status, b.Bytes())
 	case RPCv2CBOR:
-		body := map[string]any{"__type": e.Code.Name, "message": e.Message}
+		body := map[string]any{"__type": shapeName(e), "message": e.Message}
 		for k, v := range e.Fields {
 			body[k] = v
 		}
@@ -218,7 +218,7 @@ func writeError(w http.ResponseWriter, p Protocol, svc *Service, reqID string, e
 	default: // awsJson, restJson1
 		var b bytes.Buffer
 		b.WriteString(`{"__type":`)
-		writeJSONString(&b, e.Code.Name)
+		writeJSONString(&b, shapeName(e))
 		b.WriteString(`,"message":`)
 		writeJSONString(&b, e.Message)
 		keys := make([]string, 0, len(e.Fields))
@@ -239,12 +239,20 @@ func writeError(w http.ResponseWriter, p Protocol, svc *Service, reqID string, e
 		}
 		h.Set("Content-Type", ct)
 		h.Set("x-amzn-RequestId", reqID)
-		h.Set("X-Amzn-ErrorType", e.Code.Name)
+		h.Set("X-Amzn-ErrorType", shapeName(e))
 		if svc != nil && svc.QueryCompatible {
 			h.Set("x-amzn-query-error", queryCompatCode(e)+";"+fault)
 		}
 		writeBody(w, status, b.Bytes())
 	}
+}
+
+// shapeName is the error's name in JSON and CBOR bodies.
+func shapeName(e *apierr.Error) string {
+	if e.Code.Shape != "" {
+		return e.Code.Shape
+	}
+	return e.Code.Name
 }
 
 // queryCompatCode maps JSON-family auth codes to their awsQuery names for

@@ -2,6 +2,7 @@ package awswire
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -169,7 +170,30 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, p, svc, reqID, g.toAPIError(&authError{kind: authBadSignature}, p, svc, reqID))
 		return
 	}
+	if strings.Contains(strings.ToLower(r.Header.Get("Content-Encoding")), "gzip") {
+		// Clients compress large bodies (the Go SDK always gzips
+		// PutMetricData); the signature covered the compressed bytes.
+		if body, err = gunzip(body, g.MaxBody); err != nil {
+			writeError(w, p, svc, reqID, g.toAPIError(&decodeError{"request body is not valid gzip: " + err.Error()}, p, svc, reqID))
+			return
+		}
+	}
 	g.dispatch(ctx, w, r, svc, p, body, reqID)
+}
+
+func gunzip(b []byte, limit int64) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(out)) > limit {
+		return nil, &http.MaxBytesError{Limit: limit}
+	}
+	return out, nil
 }
 
 // serveRaw verifies the signature of a streaming (S3) request and hands it
