@@ -45,6 +45,11 @@ func TestScripts(t *testing.T) {
 			case "awscli":
 				_, err := exec.LookPath("aws")
 				return err == nil, nil
+			case "awscliv2":
+				// Debian's AWS CLI v2.9: awsQuery for CloudWatch, no
+				// AWS_ENDPOINT_URL support.
+				_, err := os.Stat("/usr/bin/aws")
+				return err == nil, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},

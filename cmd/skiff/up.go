@@ -56,5 +56,6 @@ The data directory defaults to $SKIFF_DATA, else $XDG_DATA_HOME/skiff, else
 	cmd.Flags().StringVar(&opts.Addr, "addr", datadir.DefaultAddr, "address to listen on")
 	cmd.Flags().StringVar(&opts.DataDir, "data", datadir.Default(), "data directory")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "log every request and background step")
+	cmd.Flags().Float64Var(&opts.TimeScale, "time-scale", 1, "multiply AWS-defined waits (canary intervals, alarm periods, metric publishing) by this factor; 0.05 makes a 5-minute canary step take 15 s")
 	return cmd
 }

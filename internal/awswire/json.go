@@ -8,6 +8,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -113,7 +114,13 @@ func writeJSONFloat(buf *bytes.Buffer, f float64) {
 	case math.IsInf(f, -1):
 		buf.WriteString(`"-Infinity"`)
 	default:
-		buf.WriteString(strconv.FormatFloat(f, 'f', -1, 64))
+		// Doubles keep a decimal point (1.0, not 1), as AWS writes them:
+		// clients in dynamic languages otherwise read an integer.
+		s := strconv.FormatFloat(f, 'f', -1, 64)
+		if !strings.ContainsAny(s, ".eE") {
+			s += ".0"
+		}
+		buf.WriteString(s)
 	}
 }
 

@@ -19,6 +19,8 @@ import (
 
 	"github.com/skiff-dev/skiff/internal/awsctx"
 	"github.com/skiff-dev/skiff/internal/awswire"
+	"github.com/skiff-dev/skiff/internal/clock"
+	"github.com/skiff-dev/skiff/internal/cloudwatch"
 	"github.com/skiff-dev/skiff/internal/cloudformation"
 	"github.com/skiff-dev/skiff/internal/cloudformation/provider"
 	"github.com/skiff-dev/skiff/internal/codecommit"
@@ -28,6 +30,7 @@ import (
 	"github.com/skiff-dev/skiff/internal/s3"
 	"github.com/skiff-dev/skiff/internal/seal"
 	"github.com/skiff-dev/skiff/internal/secretsmanager"
+	"github.com/skiff-dev/skiff/internal/sns"
 	"github.com/skiff-dev/skiff/internal/ssm"
 	"github.com/skiff-dev/skiff/internal/store"
 	"github.com/skiff-dev/skiff/internal/sts"
@@ -44,6 +47,9 @@ type Options struct {
 	DataDir string
 	// Log receives server logs; nil discards them.
 	Log *slog.Logger
+	// TimeScale multiplies AWS-defined waits (canary intervals, alarm
+	// periods, metric publishing); 0 means 1, AWS-exact.
+	TimeScale float64
 }
 
 // Server is a running skiff.
@@ -64,6 +70,9 @@ type Server struct {
 	ssm  *ssm.Engine
 	s3   *s3.Engine
 	cc   *codecommit.Engine
+	cw   *cloudwatch.Engine
+	sns  *sns.Engine
+	clk  *clock.Clock
 	sm   *secretsmanager.Engine
 	logs *logs.Engine
 
@@ -112,6 +121,7 @@ func New(opts Options) (*Server, error) {
 // build creates the engines and registers their wire services.
 func (s *Server) build() error {
 	reg := provider.NewRegistry()
+	s.clk = clock.Scaled(s.opts.TimeScale)
 	s.iam = iam.New(s.store)
 	s.iam.AccountCreated = s.dir.Identity.Created
 	s.logs = logs.New(s.store)
@@ -148,6 +158,16 @@ func (s *Server) build() error {
 	}
 	s.closers = append(s.closers, func(context.Context) error { return s.cc.Close() })
 	reg.Register(s.cc.Providers()...)
+	if s.cw, err = cloudwatch.New(s.store, s.clk, s.log.With("service", "cloudwatch")); err != nil {
+		return err
+	}
+	s.sns = sns.New(s.store, s.log.With("service", "sns"))
+	s.sns.SetClock(s.clk)
+	s.sns.SetEndpoint(func() string { return s.url })
+	s.cw.SetPublisher(s.sns)
+	reg.Register(s.cw.Providers()...)
+	reg.Register(s.sns.Providers()...)
+	s.closers = append(s.closers, func(context.Context) error { return s.cw.Close() }, func(context.Context) error { return s.sns.Close() })
 	s.cfn = cloudformation.New(cloudformation.Deps{
 		Store: s.store, Providers: reg, Log: s.log.With("service", "cloudformation"),
 		SSM: cfnParams{s.ssm}, Secrets: cfnSecrets{s.sm}, Objects: cfnObjects{s.s3},
@@ -168,6 +188,8 @@ func (s *Server) build() error {
 		s.sm.Service(),
 		s.s3.Service(),
 		s.cc.Service(),
+		s.cw.Service(),
+		s.sns.Service(),
 	)
 	s.closers = append(s.closers, func(context.Context) error { s.cfn.Close(); return nil })
 	return nil
@@ -189,6 +211,7 @@ func (s *Server) Start() error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /_skiff/health", s.health)
 	mux.Handle(cloudformation.SignalPath, s.cfn.SignalHTTP())
+	mux.Handle(sns.ConfirmPath, s.sns.HTTPHandler())
 	s.http = &http.Server{
 		Handler:           s.route(mux),
 		ReadHeaderTimeout: 30 * time.Second,
@@ -209,6 +232,9 @@ func (s *Server) Start() error {
 		if err := s.bootstrapCDK(context.Background(), datadir.DefaultRegion, CDKQualifier); err != nil {
 			s.log.Error("cdk bootstrap", "err", err)
 		}
+	}
+	if err := s.cw.Start(s.bgCtx); err != nil {
+		return fmt.Errorf("start alarm evaluation: %w", err)
 	}
 	// Retention: expired log events are deleted from disk.
 	s.Go(s.logs.RunJanitor)
