@@ -17,6 +17,7 @@ import (
 func newUpCmd() *cobra.Command {
 	var opts server.Options
 	var verbose bool
+	var portMap []string
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Start skiff and serve every AWS API on one port",
@@ -34,6 +35,16 @@ The data directory defaults to $SKIFF_DATA, else $XDG_DATA_HOME/skiff, else
 				level = slog.LevelDebug
 			}
 			opts.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+			if len(portMap) > 0 {
+				opts.LBPortMap = server.DefaultLBPortMap()
+				for _, kv := range portMap {
+					var from, to int
+					if _, err := fmt.Sscanf(kv, "%d=%d", &from, &to); err != nil || from <= 0 || to <= 0 {
+						return fmt.Errorf("--lb-port-map %q: want LISTENERPORT=LOCALPORT", kv)
+					}
+					opts.LBPortMap[from] = to
+				}
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			srv, err := server.New(opts)
@@ -56,6 +67,7 @@ The data directory defaults to $SKIFF_DATA, else $XDG_DATA_HOME/skiff, else
 	cmd.Flags().StringVar(&opts.Addr, "addr", datadir.DefaultAddr, "address to listen on")
 	cmd.Flags().StringVar(&opts.DataDir, "data", datadir.Default(), "data directory")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "log every request and background step")
+	cmd.Flags().StringSliceVar(&portMap, "lb-port-map", nil, "serve a load balancer listener port on another local port, e.g. 80=9080 (default: ports below 1024 map to port+8000 unless running as root)")
 	cmd.Flags().Float64Var(&opts.TimeScale, "time-scale", 1, "multiply AWS-defined waits (canary intervals, alarm periods, metric publishing) by this factor; 0.05 makes a 5-minute canary step take 15 s")
 	return cmd
 }

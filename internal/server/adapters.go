@@ -8,6 +8,8 @@ import (
 	"io"
 
 	"github.com/skiff-dev/skiff/internal/awsctx"
+	"github.com/skiff-dev/skiff/internal/cloudwatch"
+	"github.com/skiff-dev/skiff/internal/elbv2"
 	"github.com/skiff-dev/skiff/internal/s3"
 	"github.com/skiff-dev/skiff/internal/secretsmanager"
 	"github.com/skiff-dev/skiff/internal/ssm"
@@ -75,6 +77,24 @@ type ccObjects struct{ e *s3.Engine }
 func (a ccObjects) GetObject(ctx context.Context, bucket, key, version string) (io.ReadCloser, error) {
 	r, _, err := a.e.GetObject(ctx, bucket, key, version)
 	return r, err
+}
+
+// lbMetrics publishes the load balancer's metrics to CloudWatch.
+type lbMetrics struct{ cw *cloudwatch.Engine }
+
+func (s lbMetrics) PutMetricData(ctx context.Context, namespace string, data []elbv2.Datum) error {
+	out := make([]cloudwatch.Datum, len(data))
+	for i, d := range data {
+		c := cloudwatch.Datum{MetricName: d.MetricName, Timestamp: d.Timestamp, Value: d.Value, Unit: d.Unit}
+		for _, dim := range d.Dimensions {
+			c.Dimensions = append(c.Dimensions, cloudwatch.Dimension{Name: dim.Name, Value: dim.Value})
+		}
+		if sv := d.StatisticValues; sv != nil {
+			c.StatisticValues = &cloudwatch.StatisticSet{SampleCount: sv.SampleCount, Sum: sv.Sum, Minimum: sv.Min, Maximum: sv.Max}
+		}
+		out[i] = c
+	}
+	return s.cw.PutMetricData(ctx, namespace, out)
 }
 
 // CDKQualifier is the CDK's default bootstrap qualifier.

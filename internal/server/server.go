@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -25,6 +26,7 @@ import (
 	"github.com/skiff-dev/skiff/internal/cloudformation/provider"
 	"github.com/skiff-dev/skiff/internal/codecommit"
 	"github.com/skiff-dev/skiff/internal/datadir"
+	"github.com/skiff-dev/skiff/internal/elbv2"
 	"github.com/skiff-dev/skiff/internal/iam"
 	"github.com/skiff-dev/skiff/internal/logs"
 	"github.com/skiff-dev/skiff/internal/s3"
@@ -47,6 +49,9 @@ type Options struct {
 	DataDir string
 	// Log receives server logs; nil discards them.
 	Log *slog.Logger
+	// LBPortMap maps load balancer listener ports to local ports; nil
+	// means DefaultLBPortMap.
+	LBPortMap map[int]int
 	// TimeScale multiplies AWS-defined waits (canary intervals, alarm
 	// periods, metric publishing); 0 means 1, AWS-exact.
 	TimeScale float64
@@ -73,6 +78,7 @@ type Server struct {
 	cw   *cloudwatch.Engine
 	sns  *sns.Engine
 	clk  *clock.Clock
+	lb   *elbv2.Engine
 	sm   *secretsmanager.Engine
 	logs *logs.Engine
 
@@ -168,6 +174,16 @@ func (s *Server) build() error {
 	reg.Register(s.cw.Providers()...)
 	reg.Register(s.sns.Providers()...)
 	s.closers = append(s.closers, func(context.Context) error { return s.cw.Close() }, func(context.Context) error { return s.sns.Close() })
+	portMap := s.opts.LBPortMap
+	if portMap == nil {
+		portMap = DefaultLBPortMap()
+	}
+	if s.lb, err = elbv2.New(s.store, s.clk, elbv2.Options{Log: s.log.With("service", "elasticloadbalancing"),
+		Metrics: lbMetrics{s.cw}, PortMap: portMap}); err != nil {
+		return err
+	}
+	reg.Register(s.lb.Providers()...)
+	s.closers = append(s.closers, func(context.Context) error { s.lb.Close(); return nil })
 	s.cfn = cloudformation.New(cloudformation.Deps{
 		Store: s.store, Providers: reg, Log: s.log.With("service", "cloudformation"),
 		SSM: cfnParams{s.ssm}, Secrets: cfnSecrets{s.sm}, Objects: cfnObjects{s.s3},
@@ -190,6 +206,7 @@ func (s *Server) build() error {
 		s.cc.Service(),
 		s.cw.Service(),
 		s.sns.Service(),
+		s.lb.Service(),
 	)
 	s.closers = append(s.closers, func(context.Context) error { s.cfn.Close(); return nil })
 	return nil
@@ -236,6 +253,9 @@ func (s *Server) Start() error {
 	if err := s.cw.Start(s.bgCtx); err != nil {
 		return fmt.Errorf("start alarm evaluation: %w", err)
 	}
+	if err := s.lb.Start(s.bgCtx); err != nil {
+		return fmt.Errorf("start load balancers: %w", err)
+	}
 	// Retention: expired log events are deleted from disk.
 	s.Go(s.logs.RunJanitor)
 	// Operations a previous process left in flight resume (or roll back)
@@ -244,6 +264,20 @@ func (s *Server) Start() error {
 		s.log.Error("resume stack operations", "err", err)
 	}
 	return nil
+}
+
+// DefaultLBPortMap maps privileged listener ports (below 1024) to port +
+// 8000 when skiff does not run as root, so a template's port 80 listener
+// serves on 127.0.0.1:8080. Other ports are served as they are.
+func DefaultLBPortMap() map[int]int {
+	if os.Geteuid() == 0 {
+		return map[int]int{}
+	}
+	m := map[int]int{}
+	for p := 1; p < 1024; p++ {
+		m[p] = p + 8000
+	}
+	return m
 }
 
 // route sends skiff's own endpoints (under /_skiff/) to mux and everything
