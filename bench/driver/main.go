@@ -198,11 +198,22 @@ func runCFN(ctx context.Context, cfg aws.Config, peer string, n int, drift bool)
 	c := cfn.NewFromConfig(cfg)
 	name := fmt.Sprintf("bench%d", time.Now().UnixNano())
 	t0 := time.Now()
+	id := ""
 	out, err := c.CreateStack(ctx, &cfn.CreateStackInput{StackName: &name, TemplateBody: aws.String(template500(n, "v1"))})
-	if err != nil {
+	switch {
+	case err != nil && strings.Contains(err.Error(), "AlreadyExists"):
+		// A slow peer answered after the SDK's timeout and the retry found
+		// the stack the first attempt made.
+		d, derr := c.DescribeStacks(ctx, &cfn.DescribeStacksInput{StackName: &name})
+		if derr != nil {
+			return fmt.Errorf("create: %w", err)
+		}
+		id = aws.ToString(d.Stacks[0].StackId)
+	case err != nil:
 		return fmt.Errorf("create: %w", err)
+	default:
+		id = aws.ToString(out.StackId)
 	}
-	id := aws.ToString(out.StackId)
 	st, err := waitStack(ctx, c, id)
 	if err != nil || st != "CREATE_COMPLETE" {
 		return fmt.Errorf("create ended %s: %v", st, err)
