@@ -167,9 +167,10 @@ func template500(n int, value string) string {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		// Generated names and short ids keep 500 resources under the
-		// 51,200-byte TemplateBody limit AWS enforces.
-		fmt.Fprintf(&b, `"P%d":{"Type":"AWS::SSM::Parameter","Properties":{"Type":"String","Value":"%s-%d"}}`, i, value, i)
+		// Short ids and names keep 500 resources under the 51,200-byte
+		// TemplateBody limit AWS enforces. Names are explicit: moto's
+		// CloudFormation cannot create a parameter without one.
+		fmt.Fprintf(&b, `"P%d":{"Type":"AWS::SSM::Parameter","Properties":{"Name":"/b/%d","Type":"String","Value":"%s-%d"}}`, i, i, value, i)
 	}
 	b.WriteString(`}}`)
 	return b.String()
