@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/skiff-dev/skiff/internal/store"
@@ -18,6 +20,21 @@ func TestSQLite(t *testing.T) {
 		t.Cleanup(func() { s.Close() })
 		return s
 	})
+}
+
+func TestSQLiteBatching(t *testing.T) {
+	storetest.RunBatching(t, func(t *testing.T) store.Store {
+		s, err := store.OpenSQLite(filepath.Join(t.TempDir(), "state.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+func TestMemoryBatching(t *testing.T) {
+	storetest.RunBatching(t, func(t *testing.T) store.Store { return store.NewMemory() })
 }
 
 func TestMemory(t *testing.T) {
@@ -56,6 +73,23 @@ func BenchmarkSQLiteUpdate(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		s.Update(ctx, func(tx store.Tx) error { return tx.Put("b", "k", i) })
 	}
+}
+
+func BenchmarkSQLiteUpdateParallel(b *testing.B) {
+	s, err := store.OpenSQLite(filepath.Join(b.TempDir(), "state.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	b.SetParallelism(16)
+	var n atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			s.Update(ctx, func(tx store.Tx) error { return tx.Put("b", fmt.Sprint(i), i) })
+		}
+	})
 }
 
 func BenchmarkSQLiteGet(b *testing.B) {

@@ -81,6 +81,33 @@ type jsonConv struct {
 	pos   map[string]position
 	order map[string][]string
 	nodes int
+	// cursor: the line and column of offset curOff. Offsets are asked for
+	// in increasing order while parsing, so positions are found by moving
+	// forward from the last one (linear in the body, not quadratic).
+	curOff, curLine, curCol int
+}
+
+// lineCol returns the 1-based line and column (in runes) of off.
+func (c *jsonConv) lineCol(off int) (int, int) {
+	if off < c.curOff || c.curLine == 0 {
+		if off < c.curOff {
+			return offsetToLineCol(c.data, off)
+		}
+		c.curOff, c.curLine, c.curCol = 0, 1, 1
+	}
+	if off > len(c.data) {
+		off = len(c.data)
+	}
+	for c.curOff < off {
+		r, size := utf8.DecodeRune(c.data[c.curOff:])
+		if r == '\n' {
+			c.curLine, c.curCol = c.curLine+1, 1
+		} else {
+			c.curCol++
+		}
+		c.curOff += size
+	}
+	return c.curLine, c.curCol
 }
 
 func parseJSON(body []byte, pos map[string]position, order map[string][]string) (any, error) {
@@ -132,7 +159,7 @@ func (c *jsonConv) tokenErr(err error) error {
 func (c *jsonConv) value(path string, depth int) (any, error) {
 	start := c.skip(int(c.dec.InputOffset()))
 	if _, ok := c.pos[path]; !ok {
-		l, col := offsetToLineCol(c.data, start)
+		l, col := c.lineCol(start)
 		c.pos[path] = position{l, col}
 	}
 	c.nodes++
@@ -164,7 +191,7 @@ func (c *jsonConv) value(path string, depth int) (any, error) {
 					l, col := offsetToLineCol(c.data, kstart)
 					return nil, Diagnostics{{Message: fmt.Sprintf("Template format error: JSON not well-formed. Duplicate key '%s'", k), Line: l, Col: col}}
 				}
-				l, col := offsetToLineCol(c.data, kstart)
+				l, col := c.lineCol(kstart)
 				c.pos[child] = position{l, col}
 				v, err := c.value(child, depth+1)
 				if err != nil {

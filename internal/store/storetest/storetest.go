@@ -184,3 +184,60 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 	})
 }
+
+// RunBatching checks the guarantees group commit must keep: concurrent
+// updates where some fail commit exactly the successful ones, and a panic
+// in one update reaches its own caller.
+func RunBatching(t *testing.T, open func(t *testing.T) store.Store) {
+	ctx := context.Background()
+	s := open(t)
+	var wg sync.WaitGroup
+	errs := make([]error, 200)
+	for i := 0; i < 200; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			errs[i] = s.Update(ctx, func(tx store.Tx) error {
+				if err := tx.PutRaw("b", fmt.Sprintf("k%03d", i), []byte("v")); err != nil {
+					return err
+				}
+				if i%3 == 0 {
+					return fmt.Errorf("fail %d", i)
+				}
+				return nil
+			})
+		}(i)
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if (i%3 == 0) != (err != nil) {
+			t.Fatalf("update %d: err %v", i, err)
+		}
+	}
+	n := 0
+	s.View(ctx, func(tx store.Tx) error {
+		return tx.Scan("b", store.ScanOptions{}, func(k string, _ []byte) error {
+			var i int
+			fmt.Sscanf(k, "k%d", &i)
+			if i%3 == 0 {
+				t.Errorf("failed update %s was committed", k)
+			}
+			n++
+			return nil
+		})
+	})
+	if n != 133 {
+		t.Fatalf("%d keys committed, want 133", n)
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("panic in an update did not reach its caller")
+			}
+		}()
+		s.Update(ctx, func(tx store.Tx) error { panic("boom") })
+	}()
+	if err := s.Update(ctx, func(tx store.Tx) error { return tx.PutRaw("b", "after", []byte("x")) }); err != nil {
+		t.Fatalf("store unusable after a panicking update: %v", err)
+	}
+}
