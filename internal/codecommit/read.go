@@ -670,3 +670,58 @@ func (e *Engine) Archive(ctx context.Context, repo, spec string, w io.Writer) (s
 	}
 	return commit, nil
 }
+
+// Clone makes dir a git working tree of the repository at spec (a branch,
+// tag or commit; "" for the default branch), with the full history or the
+// last depth commits, and returns the commit checked out. CodeBuild uses it
+// for CODECOMMIT sources: builds see a real .git directory, as on AWS.
+func (e *Engine) Clone(ctx context.Context, repo, spec, dir string, depth int) (string, error) {
+	rec, bare, err := e.open(ctx, repo)
+	if err != nil {
+		return "", err
+	}
+	commit, err := e.resolveCommit(ctx, rec, bare, spec)
+	if err != nil {
+		return "", err
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, transferTimeout)
+		defer cancel()
+	}
+	args := []string{"clone", "--quiet", "--no-checkout"}
+	if depth > 0 {
+		// --depth needs the file:// transport to take effect locally.
+		args = append(args, "--depth", strconv.Itoa(depth), "--no-single-branch", "file://"+bare, dir)
+	} else {
+		args = append(args, bare, dir)
+	}
+	run := func(wd string, args ...string) error {
+		cmd := gitCmd(ctx, gitEnv(), args...)
+		cmd.Dir = wd
+		var stderr bytes.Buffer
+		cmd.Stderr = &limitedBuffer{max: 64 << 10, buf: &stderr}
+		if err := runCmd(cmd); err != nil {
+			return &gitError{args: args, stderr: stderr.String(), err: err}
+		}
+		return nil
+	}
+	if err := run("", args...); err != nil {
+		return "", err
+	}
+	// Check out the exact commit; on a branch spec, leave the branch
+	// checked out at it as CodeBuild does.
+	target := commit
+	if spec != "" && spec != commit {
+		if _, err := e.GetBranch(ctx, repo, spec); err == nil {
+			if err := run(dir, "checkout", "--quiet", "-B", spec, commit); err != nil {
+				return "", err
+			}
+			return commit, nil
+		}
+	}
+	if err := run(dir, "checkout", "--quiet", "--detach", target); err != nil {
+		return "", err
+	}
+	return commit, nil
+}

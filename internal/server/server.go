@@ -21,9 +21,10 @@ import (
 	"github.com/skiff-dev/skiff/internal/awsctx"
 	"github.com/skiff-dev/skiff/internal/awswire"
 	"github.com/skiff-dev/skiff/internal/clock"
-	"github.com/skiff-dev/skiff/internal/cloudwatch"
 	"github.com/skiff-dev/skiff/internal/cloudformation"
 	"github.com/skiff-dev/skiff/internal/cloudformation/provider"
+	"github.com/skiff-dev/skiff/internal/cloudwatch"
+	"github.com/skiff-dev/skiff/internal/codebuild"
 	"github.com/skiff-dev/skiff/internal/codecommit"
 	"github.com/skiff-dev/skiff/internal/datadir"
 	"github.com/skiff-dev/skiff/internal/elbv2"
@@ -79,6 +80,7 @@ type Server struct {
 	sns  *sns.Engine
 	clk  *clock.Clock
 	lb   *elbv2.Engine
+	cb   *codebuild.Engine
 	sm   *secretsmanager.Engine
 	logs *logs.Engine
 
@@ -184,6 +186,19 @@ func (s *Server) build() error {
 	}
 	reg.Register(s.lb.Providers()...)
 	s.closers = append(s.closers, func(context.Context) error { s.lb.Close(); return nil })
+	builds, err := s.dir.Sub("codebuild")
+	if err != nil {
+		return err
+	}
+	if s.cb, err = codebuild.New(s.store, s.clk, codebuild.Deps{
+		Sources: cbSources{s.cc}, Objects: cbObjects{s.s3}, Params: cbParams{s.ssm}, Secrets: cbSecrets{s.sm},
+		Logs: cbLogs{s.logs}, Credentials: cbCredentials{s.sts}, WorkDir: builds,
+		Endpoint: func() string { return s.url },
+	}, s.log.With("service", "codebuild")); err != nil {
+		return err
+	}
+	reg.Register(s.cb.Providers()...)
+	s.closers = append(s.closers, func(context.Context) error { s.cb.Close(); return nil })
 	s.cfn = cloudformation.New(cloudformation.Deps{
 		Store: s.store, Providers: reg, Log: s.log.With("service", "cloudformation"),
 		SSM: cfnParams{s.ssm}, Secrets: cfnSecrets{s.sm}, Objects: cfnObjects{s.s3},
@@ -207,6 +222,7 @@ func (s *Server) build() error {
 		s.cw.Service(),
 		s.sns.Service(),
 		s.lb.Service(),
+		s.cb.Service(),
 	)
 	s.closers = append(s.closers, func(context.Context) error { s.cfn.Close(); return nil })
 	return nil
@@ -255,6 +271,11 @@ func (s *Server) Start() error {
 	}
 	if err := s.lb.Start(s.bgCtx); err != nil {
 		return fmt.Errorf("start load balancers: %w", err)
+	}
+	// Builds a previous process left running end as FAULT; queued ones
+	// run.
+	if err := s.cb.Start(s.bgCtx); err != nil {
+		return fmt.Errorf("start builds: %w", err)
 	}
 	// Retention: expired log events are deleted from disk.
 	s.Go(s.logs.RunJanitor)

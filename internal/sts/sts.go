@@ -115,6 +115,31 @@ func (e *Engine) AssumeRole(ctx context.Context, roleARN, sessionName string, du
 	return s, e.save(ctx, s)
 }
 
+// ForService issues credentials for a role on behalf of an AWS service
+// running in the account (CodeBuild's service role): the role must exist in
+// the context's account, but no caller is checked.
+func (e *Engine) ForService(ctx context.Context, roleARN, sessionName string, duration time.Duration) (*Session, error) {
+	sc := awsctx.From(ctx)
+	a, ok := awsctx.ParseARN(roleARN)
+	if !ok || a.Service != "iam" || !strings.HasPrefix(a.Resource, "role/") {
+		return nil, errValidation.New("%s is not a role ARN", roleARN)
+	}
+	name := a.Resource[strings.LastIndex(a.Resource, "/")+1:]
+	id, _, found := "", int32(0), false
+	if e.roles != nil {
+		id, _, found = e.roles.Role(ctx, a.Account, name)
+	}
+	if !found || a.Account != sc.AccountID {
+		return nil, errAccessDenied.New("Cannot assume role %s: it does not exist in account %s", roleARN, sc.AccountID)
+	}
+	if duration == 0 {
+		duration = time.Hour
+	}
+	s := e.newSession(sc.AccountID, "arn:aws:sts::"+a.Account+":assumed-role/"+name+"/"+sessionName, duration)
+	s.AssumedRoleID = id + ":" + sessionName
+	return s, e.save(ctx, s)
+}
+
 // GetSessionToken issues temporary credentials for the caller.
 func (e *Engine) GetSessionToken(ctx context.Context, duration time.Duration) (*Session, error) {
 	sc := awsctx.From(ctx)
