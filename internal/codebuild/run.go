@@ -282,6 +282,7 @@ func (x *execution) provision() (string, *PhaseContext) {
 		if x.ctx.Err() != nil {
 			return x.interrupted()
 		}
+		x.sink.container("Failed to set up the build environment: " + err.Error())
 		if errors.Is(err, runner.ErrUnsupported) {
 			return StatusFailed, clientError("%v", err)
 		}
