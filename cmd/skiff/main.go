@@ -27,6 +27,6 @@ Start it with "skiff up", then point AWS tools at it with eval "$(skiff env)".`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newUpCmd(), newEnvCmd(), newStackCmd(), newCDKCmd(), newGitCredentialsCmd(), newDemoCmd(), newBuildCmd(), newVersionCmd())
+	root.AddCommand(newUpCmd(), newEnvCmd(), newStackCmd(), newCDKCmd(), newGitCredentialsCmd(), newDemoCmd(), newBuildCmd(), newPipelineCmd(), newDeployCmd(), newInstancesCmd(), newDoraCmd(), newVersionCmd())
 	return root
 }

@@ -68,6 +68,7 @@ The data directory defaults to $SKIFF_DATA, else $XDG_DATA_HOME/skiff, else
 	cmd.Flags().StringVar(&opts.DataDir, "data", datadir.Default(), "data directory")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "log every request and background step")
 	cmd.Flags().StringSliceVar(&portMap, "lb-port-map", nil, "serve a load balancer listener port on another local port, e.g. 80=9080 (default: ports below 1024 map to port+8000 unless running as root)")
+	cmd.Flags().StringVar(&opts.BuildRunner, "build-runner", "auto", "where CodeBuild builds run: auto (AWS's curated images on this machine, other images in Docker), host, or docker")
 	cmd.Flags().Float64Var(&opts.TimeScale, "time-scale", 1, "multiply AWS-defined waits (canary intervals, alarm periods, metric publishing) by this factor; 0.05 makes a 5-minute canary step take 15 s")
 	return cmd
 }

@@ -306,3 +306,34 @@ func (e *Engine) pruneHistory(ctx context.Context) error {
 		return nil
 	})
 }
+
+// StateTransition is one alarm state change from the alarm history.
+type StateTransition struct {
+	Alarm    string
+	Time     time.Time
+	Old, New string
+}
+
+// StateTransitions returns the state changes of every alarm in ctx's account
+// and region in [from, to), oldest first (within the two weeks history is
+// kept). DORA reads production incidents from them.
+func (e *Engine) StateTransitions(ctx context.Context, from, to time.Time) ([]StateTransition, error) {
+	sc := awsctx.From(ctx)
+	var out []StateTransition
+	err := e.st.View(ctx, func(tx store.Tx) error {
+		return tx.Scan(bucketHistory, store.ScanOptions{Prefix: sc.AccountID + "/" + sc.Region + "/"}, func(k string, v []byte) error {
+			var h historyItem
+			if json.Unmarshal(v, &h) != nil || h.Type != "StateUpdate" || h.Timestamp.Before(from) || !h.Timestamp.Before(to) {
+				return nil
+			}
+			old, cur, ok := strings.Cut(strings.TrimPrefix(h.Summary, "Alarm updated from "), " to ")
+			if !ok {
+				return nil
+			}
+			out = append(out, StateTransition{Alarm: h.AlarmName, Time: h.Timestamp, Old: old, New: cur})
+			return nil
+		})
+	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
+	return out, err
+}

@@ -5,10 +5,12 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/skiff-dev/skiff/internal/codebuild"
+	"github.com/skiff-dev/skiff/internal/codebuild/runner"
 	"github.com/skiff-dev/skiff/internal/codecommit"
 	"github.com/skiff-dev/skiff/internal/logs"
 	"github.com/skiff-dev/skiff/internal/s3"
@@ -109,4 +111,34 @@ func (a cbCredentials) ForRole(ctx context.Context, roleARN string) (string, str
 		return "", "", "", err
 	}
 	return s.AccessKeyID, s.SecretAccessKey, s.SessionToken, nil
+}
+
+// buildRunner picks where builds run (Options.BuildRunner): the host
+// runner, and a Docker runner unless the policy is "host". Without a
+// reachable engine skiff still starts; builds that need Docker then fail in
+// PROVISIONING with the reason.
+func (s *Server) buildRunner(dir string) (runner.Runner, error) {
+	policy, err := runner.ParsePolicy(s.opts.BuildRunner)
+	if err != nil {
+		return nil, err
+	}
+	host := runner.NewHost(filepath.Join(dir, "builds"))
+	if policy == runner.PolicyHost {
+		return runner.Select(host, nil, policy), nil
+	}
+	d, err := runner.NewDocker(filepath.Join(dir, "docker"), runner.DockerOptions{})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := d.Ping(ctx); err != nil {
+		s.log.Info("codebuild: no Docker engine; builds with custom images will fail to provision", "err", err)
+	} else if err := d.Prune(ctx); err != nil {
+		// Containers of builds an earlier run left behind (the builds
+		// themselves are marked FAULT when the engine starts).
+		s.log.Warn("codebuild: remove leftover build containers", "err", err)
+	}
+	s.closers = append(s.closers, func(context.Context) error { return d.Close() })
+	return runner.Select(host, d, policy), nil
 }

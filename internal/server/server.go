@@ -26,6 +26,8 @@ import (
 	"github.com/skiff-dev/skiff/internal/cloudwatch"
 	"github.com/skiff-dev/skiff/internal/codebuild"
 	"github.com/skiff-dev/skiff/internal/codecommit"
+	"github.com/skiff-dev/skiff/internal/codedeploy"
+	"github.com/skiff-dev/skiff/internal/codepipeline"
 	"github.com/skiff-dev/skiff/internal/datadir"
 	"github.com/skiff-dev/skiff/internal/elbv2"
 	"github.com/skiff-dev/skiff/internal/iam"
@@ -56,6 +58,10 @@ type Options struct {
 	// TimeScale multiplies AWS-defined waits (canary intervals, alarm
 	// periods, metric publishing); 0 means 1, AWS-exact.
 	TimeScale float64
+	// BuildRunner is where CodeBuild builds run: "auto" (the default: AWS's
+	// curated images on the host, any other image in Docker), "host" or
+	// "docker".
+	BuildRunner string
 }
 
 // Server is a running skiff.
@@ -81,6 +87,8 @@ type Server struct {
 	clk  *clock.Clock
 	lb   *elbv2.Engine
 	cb   *codebuild.Engine
+	cd   *codedeploy.Engine
+	cp   *codepipeline.Engine
 	sm   *secretsmanager.Engine
 	logs *logs.Engine
 
@@ -181,7 +189,11 @@ func (s *Server) build() error {
 		portMap = DefaultLBPortMap()
 	}
 	if s.lb, err = elbv2.New(s.store, s.clk, elbv2.Options{Log: s.log.With("service", "elasticloadbalancing"),
-		Metrics: lbMetrics{s.cw}, PortMap: portMap}); err != nil {
+		Metrics: lbMetrics{s.cw}, PortMap: portMap,
+		// Targets of "instance" target groups are CodeDeploy's local
+		// instances.
+		ResolveInstance: func(ctx context.Context, id string) (string, int, error) { return s.cd.ResolveInstance(ctx, id) },
+	}); err != nil {
 		return err
 	}
 	reg.Register(s.lb.Providers()...)
@@ -190,7 +202,12 @@ func (s *Server) build() error {
 	if err != nil {
 		return err
 	}
+	buildRunner, err := s.buildRunner(builds)
+	if err != nil {
+		return err
+	}
 	if s.cb, err = codebuild.New(s.store, s.clk, codebuild.Deps{
+		Runner:  buildRunner,
 		Sources: cbSources{s.cc}, Objects: cbObjects{s.s3}, Params: cbParams{s.ssm}, Secrets: cbSecrets{s.sm},
 		Logs: cbLogs{s.logs}, Credentials: cbCredentials{s.sts}, WorkDir: builds,
 		Endpoint: func() string { return s.url },
@@ -199,6 +216,32 @@ func (s *Server) build() error {
 	}
 	reg.Register(s.cb.Providers()...)
 	s.closers = append(s.closers, func(context.Context) error { s.cb.Close(); return nil })
+	deploys, err := s.dir.Sub("codedeploy")
+	if err != nil {
+		return err
+	}
+	if s.cd, err = codedeploy.New(s.store, s.clk, codedeploy.Deps{
+		LoadBalancer: cdBalancer{s.lb}, Alarms: cdAlarms{s.cw}, Objects: cdObjects{s.s3},
+		Logs: instLogs{s.logs}, Metrics: instMetrics{s.cw}, WorkDir: deploys,
+	}, s.log.With("service", "codedeploy")); err != nil {
+		return err
+	}
+	reg.Register(s.cd.Providers()...)
+	// Closed before the load balancer (closers run in reverse).
+	s.closers = append(s.closers, func(context.Context) error { return s.cd.Close() })
+	gitScratch, err := s.dir.Sub("codepipeline")
+	if err != nil {
+		return err
+	}
+	if s.cp, err = codepipeline.New(s.store, s.clk, codepipeline.Deps{
+		Repos: cpRepos{s.cc}, Objects: cpObjects{s.s3}, Builds: cpBuilds{s.cb}, Deployments: cpDeployments{s.cd},
+		Alarms: cpAlarms{s.cw}, Stacks: cpStacks{s},
+		GitDir: gitScratch,
+	}, s.log.With("service", "codepipeline")); err != nil {
+		return err
+	}
+	reg.Register(s.cp.Providers()...)
+	s.closers = append(s.closers, func(context.Context) error { s.cp.Close(); return nil })
 	s.cfn = cloudformation.New(cloudformation.Deps{
 		Store: s.store, Providers: reg, Log: s.log.With("service", "cloudformation"),
 		SSM: cfnParams{s.ssm}, Secrets: cfnSecrets{s.sm}, Objects: cfnObjects{s.s3},
@@ -223,6 +266,8 @@ func (s *Server) build() error {
 		s.sns.Service(),
 		s.lb.Service(),
 		s.cb.Service(),
+		s.cd.Service(),
+		s.cp.Service(),
 	)
 	s.closers = append(s.closers, func(context.Context) error { s.cfn.Close(); return nil })
 	return nil
@@ -245,6 +290,9 @@ func (s *Server) Start() error {
 	mux.HandleFunc("GET /_skiff/health", s.health)
 	mux.Handle(cloudformation.SignalPath, s.cfn.SignalHTTP())
 	mux.Handle(sns.ConfirmPath, s.sns.HTTPHandler())
+	// Pushes to git hosts a CodeStar connection names (GitHub, GitLab).
+	mux.Handle("POST /_skiff/codepipeline/webhooks/", s.cp.WebhookHandler())
+	s.adminRoutes(mux)
 	s.http = &http.Server{
 		Handler:           s.route(mux),
 		ReadHeaderTimeout: 30 * time.Second,
@@ -272,6 +320,10 @@ func (s *Server) Start() error {
 	if err := s.lb.Start(s.bgCtx); err != nil {
 		return fmt.Errorf("start load balancers: %w", err)
 	}
+	// Deployments resume; instances' applications restart.
+	if err := s.cd.Start(s.bgCtx); err != nil {
+		return fmt.Errorf("start deployments: %w", err)
+	}
 	// Builds a previous process left running end as FAULT; queued ones
 	// run.
 	if err := s.cb.Start(s.bgCtx); err != nil {
@@ -283,6 +335,10 @@ func (s *Server) Start() error {
 	// in the background.
 	if err := s.cfn.Start(s.bgCtx); err != nil {
 		s.log.Error("resume stack operations", "err", err)
+	}
+	// Pipeline executions resume; pushes start pipelines from now on.
+	if err := s.cp.Start(s.bgCtx); err != nil {
+		return fmt.Errorf("start pipelines: %w", err)
 	}
 	return nil
 }
