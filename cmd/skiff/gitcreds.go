@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -32,20 +33,12 @@ The AWS CLI's credential helper works too, without static credentials:
 			if err != nil {
 				return err
 			}
-			c := iam.NewFromConfig(cfg)
-			_, err = c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(user)})
-			var exists *iamtypes.EntityAlreadyExistsException
-			if err != nil && !errors.As(err, &exists) {
-				return errors.New(apiMessage(err))
-			}
-			out, err := c.CreateServiceSpecificCredential(ctx, &iam.CreateServiceSpecificCredentialInput{
-				UserName: aws.String(user), ServiceName: aws.String("codecommit.amazonaws.com")})
+			name, password, err := issueGitCredentials(ctx, cfg, user)
 			if err != nil {
-				return errors.New(apiMessage(err))
+				return err
 			}
-			cr := out.ServiceSpecificCredential
 			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "username: %s\npassword: %s\n\n", aws.ToString(cr.ServiceUserName), aws.ToString(cr.ServicePassword))
+			fmt.Fprintf(w, "username: %s\npassword: %s\n\n", name, password)
 			fmt.Fprintf(w, "The password is shown only now. To let git remember it:\n")
 			fmt.Fprintf(w, "    git config --global credential.helper store\n")
 			fmt.Fprintf(w, "and enter the username and password at the first clone or push.\n")
@@ -55,4 +48,23 @@ The AWS CLI's credential helper works too, without static credentials:
 	cmd.Flags().StringVar(&dataDir, "data", datadir.Default(), "data directory of the running skiff")
 	cmd.Flags().StringVar(&user, "user", "git", "IAM user the credentials belong to (created if missing)")
 	return cmd
+}
+
+// issueGitCredentials creates IAM user (unless it exists) and a
+// CodeCommit service-specific credential for it, as
+// iam create-service-specific-credential does.
+func issueGitCredentials(ctx context.Context, cfg aws.Config, user string) (username, password string, err error) {
+	c := iam.NewFromConfig(cfg)
+	_, err = c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(user)})
+	var exists *iamtypes.EntityAlreadyExistsException
+	if err != nil && !errors.As(err, &exists) {
+		return "", "", errors.New(apiMessage(err))
+	}
+	out, err := c.CreateServiceSpecificCredential(ctx, &iam.CreateServiceSpecificCredentialInput{
+		UserName: aws.String(user), ServiceName: aws.String("codecommit.amazonaws.com")})
+	if err != nil {
+		return "", "", errors.New(apiMessage(err))
+	}
+	cr := out.ServiceSpecificCredential
+	return aws.ToString(cr.ServiceUserName), aws.ToString(cr.ServicePassword), nil
 }

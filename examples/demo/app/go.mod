@@ -1,0 +1,3 @@
+module example.com/demoapp
+
+go 1.22
