@@ -212,8 +212,17 @@ func RenderStatus(w io.Writer, v *StatusView) {
 	for _, m := range v.Messages {
 		fmt.Fprintf(tw, "Note\t%s\n", m)
 	}
+	// One line per target group under its listener, so long listener ids
+	// do not widen the first column.
 	for _, tv := range v.Traffic {
-		var parts []string
+		head := "all target groups"
+		if tv.Listener != "" {
+			head = "listener " + tgName(tv.Listener)
+			if i := strings.Index(tv.Listener, ":listener/"); i >= 0 {
+				head = "listener " + tv.Listener[i+len(":listener/"):]
+			}
+		}
+		fmt.Fprintf(tw, "Traffic\t%s\n", head)
 		for _, g := range tv.Groups {
 			p := g.Name
 			if g.Weight >= 0 {
@@ -230,16 +239,8 @@ func RenderStatus(w io.Writer, v *StatusView) {
 			if len(hs) > 0 {
 				p += " [" + strings.Join(hs, ", ") + "]"
 			}
-			parts = append(parts, p)
+			fmt.Fprintf(tw, "\t  %s\n", p)
 		}
-		label := "Traffic"
-		if tv.Listener != "" {
-			label = "Traffic " + tgName(tv.Listener)
-			if i := strings.Index(tv.Listener, ":listener/"); i >= 0 {
-				label = "Traffic " + tv.Listener[i+len(":listener/"):]
-			}
-		}
-		fmt.Fprintf(tw, "%s\t%s\n", label, strings.Join(parts, " | "))
 	}
 	for _, a := range v.Alarms {
 		if a.Err != "" {
