@@ -754,54 +754,13 @@ func (e *dockerEnv) session(ctx context.Context, n int, c Command, shell string)
 // Eval implements Env.
 func (e *dockerEnv) Eval(ctx context.Context, s string, c Command) (string, error) {
 	name := "eval-" + strconv.FormatInt(e.seq.Add(1), 10) + ".out"
-	out := filepath.Join(e.state, name)
-	defer os.Remove(out)
-	script := `printf '%s' "` + strings.ReplaceAll(s, `"`, `\"`) + `" >` + shellQuote(e.buildState+"/"+name)
-	c.Script, c.SetEnv = script, nil
-	r, err := e.Run(ctx, c)
-	if err != nil {
-		return "", err
-	}
-	if r.ExitCode != 0 {
-		return "", fmt.Errorf("evaluate %q: exit status %d", s, r.ExitCode)
-	}
-	b, err := os.ReadFile(out)
-	return string(b), err
+	return evalVia(ctx, e.Run, c, s, filepath.Join(e.state, name), e.buildState+"/"+name)
 }
 
 // Vars implements Env.
 func (e *dockerEnv) Vars(ctx context.Context, names []string, c Command) (map[string]string, error) {
 	name := "vars-" + strconv.FormatInt(e.seq.Add(1), 10) + ".out"
-	out := filepath.Join(e.state, name)
-	defer os.Remove(out)
-	var b strings.Builder
-	b.WriteString("{\n")
-	for _, n := range names {
-		if !validName(n) {
-			continue
-		}
-		fmt.Fprintf(&b, "if [ -n \"${%s+x}\" ]; then printf '%%s=%%s\\0' %s \"$%s\"; fi\n", n, n, n)
-	}
-	b.WriteString("} >" + shellQuote(e.buildState+"/"+name))
-	c.Script, c.SetEnv = b.String(), nil
-	r, err := e.Run(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	if r.ExitCode != 0 {
-		return nil, fmt.Errorf("read variables: exit status %d", r.ExitCode)
-	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		return nil, err
-	}
-	m := map[string]string{}
-	for _, kv := range strings.Split(string(data), "\x00") {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			m[k] = v
-		}
-	}
-	return m, nil
+	return varsVia(ctx, e.Run, c, names, filepath.Join(e.state, name), e.buildState+"/"+name)
 }
 
 // Kill implements Env: removing the container ends every process in it.

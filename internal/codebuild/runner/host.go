@@ -494,24 +494,36 @@ func (e *hostEnv) launch(n int, c Command) error {
 // Eval implements Env.
 func (e *hostEnv) Eval(ctx context.Context, s string, c Command) (string, error) {
 	out := filepath.Join(e.state, "eval-"+strconv.FormatInt(e.seq.Add(1), 10)+".out")
-	defer os.Remove(out)
-	script := `printf '%s' "` + strings.ReplaceAll(s, `"`, `\"`) + `" >` + shellQuote(out)
-	c.Script, c.SetEnv = script, nil
-	r, err := e.Run(ctx, c)
+	return evalVia(ctx, e.Run, c, s, out, out)
+}
+
+// Vars implements Env.
+func (e *hostEnv) Vars(ctx context.Context, names []string, c Command) (map[string]string, error) {
+	out := filepath.Join(e.state, "vars-"+strconv.FormatInt(e.seq.Add(1), 10)+".out")
+	return varsVia(ctx, e.Run, c, names, out, out)
+}
+
+// evalVia evaluates s in the shell c describes by running a script that
+// writes the expansion to a file: hostOut is the file on skiff's host,
+// buildOut the same file as the build sees it.
+func evalVia(ctx context.Context, run func(context.Context, Command) (Result, error), c Command, s, hostOut, buildOut string) (string, error) {
+	defer os.Remove(hostOut)
+	c.Script, c.SetEnv = `printf '%s' "`+strings.ReplaceAll(s, `"`, `\"`)+`" >`+shellQuote(buildOut), nil
+	r, err := run(ctx, c)
 	if err != nil {
 		return "", err
 	}
 	if r.ExitCode != 0 {
 		return "", fmt.Errorf("evaluate %q: exit status %d", s, r.ExitCode)
 	}
-	b, err := os.ReadFile(out)
+	b, err := os.ReadFile(hostOut)
 	return string(b), err
 }
 
-// Vars implements Env.
-func (e *hostEnv) Vars(ctx context.Context, names []string, c Command) (map[string]string, error) {
-	out := filepath.Join(e.state, "vars-"+strconv.FormatInt(e.seq.Add(1), 10)+".out")
-	defer os.Remove(out)
+// varsVia reads the named shell variables the same way (NUL-separated
+// NAME=value pairs, so values may hold newlines).
+func varsVia(ctx context.Context, run func(context.Context, Command) (Result, error), c Command, names []string, hostOut, buildOut string) (map[string]string, error) {
+	defer os.Remove(hostOut)
 	var b strings.Builder
 	b.WriteString("{\n")
 	for _, n := range names {
@@ -520,16 +532,16 @@ func (e *hostEnv) Vars(ctx context.Context, names []string, c Command) (map[stri
 		}
 		fmt.Fprintf(&b, "if [ -n \"${%s+x}\" ]; then printf '%%s=%%s\\0' %s \"$%s\"; fi\n", n, n, n)
 	}
-	b.WriteString("} >" + shellQuote(out))
+	b.WriteString("} >" + shellQuote(buildOut))
 	c.Script, c.SetEnv = b.String(), nil
-	r, err := e.Run(ctx, c)
+	r, err := run(ctx, c)
 	if err != nil {
 		return nil, err
 	}
 	if r.ExitCode != 0 {
 		return nil, fmt.Errorf("read variables: exit status %d", r.ExitCode)
 	}
-	data, err := os.ReadFile(out)
+	data, err := os.ReadFile(hostOut)
 	if err != nil {
 		return nil, err
 	}
