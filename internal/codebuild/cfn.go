@@ -168,40 +168,6 @@ func decodeLenient(dst reflect.Value, src any, path string) error {
 	return nil
 }
 
-// shapeLike keeps, at every level, only the keys the template set, so a
-// read compares what the template controls and not the defaults CodeBuild
-// fills in.
-func shapeLike(actual, expected any) any {
-	switch e := expected.(type) {
-	case map[string]any:
-		a, ok := actual.(map[string]any)
-		if !ok {
-			return actual
-		}
-		out := map[string]any{}
-		for k, ev := range e {
-			if av, ok := a[k]; ok {
-				out[k] = shapeLike(av, ev)
-			}
-		}
-		return out
-	case []any:
-		a, ok := actual.([]any)
-		if !ok {
-			return actual
-		}
-		out := make([]any, len(a))
-		for i := range a {
-			if i < len(e) {
-				out[i] = shapeLike(a[i], e[i])
-			} else {
-				out[i] = a[i]
-			}
-		}
-		return out
-	}
-	return actual
-}
 
 // Projects.
 
@@ -344,7 +310,7 @@ func (pp *projectProvider) Read(ctx context.Context, req *provider.Request) (*pr
 	out := map[string]any{}
 	for k, v := range req.Properties {
 		if av, ok := props[k]; ok {
-			out[k] = shapeLike(av, v)
+			out[k] = provider.ShapeLike(av, v)
 		}
 	}
 	if _, ok := req.Properties["Name"]; !ok {
@@ -456,7 +422,7 @@ func (rp *reportGroupProvider) Read(ctx context.Context, req *provider.Request) 
 	out := map[string]any{}
 	for k, v := range req.Properties {
 		if av, ok := props[k]; ok {
-			out[k] = shapeLike(av, v)
+			out[k] = provider.ShapeLike(av, v)
 		}
 	}
 	return &provider.Result{PhysicalID: g.ARN, Attributes: groupAttrs(g), Properties: out}, nil

@@ -144,54 +144,6 @@ func toTemplate(v any) any {
 	return out
 }
 
-// shapeLike prunes an actual value to the structure the template wrote:
-// map keys the template left out are dropped (AWS fills in defaults, such
-// as ForwardConfig for a TargetGroupArn) and scalars take the template's
-// type, so reading back a created resource equals its template.
-func shapeLike(actual, tmpl any) any {
-	switch t := tmpl.(type) {
-	case map[string]any:
-		a, ok := actual.(map[string]any)
-		if !ok {
-			return actual
-		}
-		out := map[string]any{}
-		for k, tv := range t {
-			if av, ok := a[k]; ok {
-				out[k] = shapeLike(av, tv)
-			}
-		}
-		return out
-	case []any:
-		a, ok := actual.([]any)
-		if !ok {
-			return actual
-		}
-		out := make([]any, len(a))
-		for i := range a {
-			if i < len(t) {
-				out[i] = shapeLike(a[i], t[i])
-			} else {
-				out[i] = a[i]
-			}
-		}
-		return out
-	case string:
-		if s, ok := provider.Scalar(actual); ok {
-			return s
-		}
-	case json.Number:
-		if s, ok := provider.Scalar(actual); ok {
-			return json.Number(s)
-		}
-	case bool:
-		if s, ok := provider.Scalar(actual); ok {
-			b, _ := strconv.ParseBool(s)
-			return b
-		}
-	}
-	return actual
-}
 
 // --- tags (stack tags propagate, as CloudFormation does) ---
 
@@ -382,7 +334,7 @@ func (lp *lbProvider) Read(ctx context.Context, req *provider.Request) (*provide
 		for _, m := range lb.SubnetMappings {
 			ms = append(ms, wSubnetMapping{SubnetId: m.SubnetID, AllocationId: m.AllocationID, PrivateIPv4Address: m.PrivateIPv4Address, IPv6Address: m.IPv6Address})
 		}
-		props["SubnetMappings"] = shapeLike(toTemplate(ms), tm)
+		props["SubnetMappings"] = provider.ShapeLike(toTemplate(ms), tm)
 	}
 	return &provider.Result{PhysicalID: lb.ARN, Attributes: lp.attrs(lb), Properties: props}, nil
 }
@@ -562,7 +514,7 @@ func (tp *tgProvider) Read(ctx context.Context, req *provider.Request) (*provide
 		}
 	}
 	if tt, ok := req.Properties["Targets"]; ok {
-		props["Targets"] = shapeLike(nonNilAny(targets), tt)
+		props["Targets"] = provider.ShapeLike(nonNilAny(targets), tt)
 	}
 	return &provider.Result{PhysicalID: v.ARN, Attributes: tp.attrs(v), Properties: props}, nil
 }
@@ -733,13 +685,13 @@ func (pp *listenerProvider) Read(ctx context.Context, req *provider.Request) (*p
 	w := listenerOut(ls[0])
 	props := map[string]any{
 		"LoadBalancerArn": w.LoadBalancerArn, "Port": json.Number(strconv.Itoa(w.Port)), "Protocol": w.Protocol,
-		"DefaultActions": shapeLike(toTemplate(w.DefaultActions), req.Properties["DefaultActions"]),
+		"DefaultActions": provider.ShapeLike(toTemplate(w.DefaultActions), req.Properties["DefaultActions"]),
 	}
 	if w.SslPolicy != "" {
 		props["SslPolicy"] = w.SslPolicy
 	}
 	if t, ok := req.Properties["Certificates"]; ok {
-		props["Certificates"] = shapeLike(toTemplate(w.Certificates), t)
+		props["Certificates"] = provider.ShapeLike(toTemplate(w.Certificates), t)
 	}
 	if len(w.AlpnPolicy) > 0 {
 		props["AlpnPolicy"] = toTemplate(w.AlpnPolicy)
@@ -843,8 +795,8 @@ func (rp *ruleProvider) Read(ctx context.Context, req *provider.Request) (*provi
 	listener := strings.Replace(req.PhysicalID[:strings.LastIndex(req.PhysicalID, "/")], ":listener-rule/", ":listener/", 1)
 	props := map[string]any{
 		"ListenerArn": listener, "Priority": json.Number(w.Priority),
-		"Actions":    shapeLike(toTemplate(w.Actions), req.Properties["Actions"]),
-		"Conditions": shapeLike(toTemplate(w.Conditions), req.Properties["Conditions"]),
+		"Actions":    provider.ShapeLike(toTemplate(w.Actions), req.Properties["Actions"]),
+		"Conditions": provider.ShapeLike(toTemplate(w.Conditions), req.Properties["Conditions"]),
 	}
 	return &provider.Result{PhysicalID: w.RuleArn, Attributes: ruleAttrs(rs[0]), Properties: props}, nil
 }

@@ -296,3 +296,53 @@ func TagList(tags map[string]string) []any {
 	}
 	return out
 }
+
+// ShapeLike prunes a value read back from a service to the structure the
+// template wrote: map keys the template left out are dropped (services fill
+// in defaults), list elements are pruned pairwise, and scalars take the
+// template's type (a string "5" stays a string). Drift detection and
+// read-after-create then compare what the template controls.
+func ShapeLike(actual, tmpl any) any {
+	switch t := tmpl.(type) {
+	case map[string]any:
+		a, ok := actual.(map[string]any)
+		if !ok {
+			return actual
+		}
+		out := map[string]any{}
+		for k, tv := range t {
+			if av, ok := a[k]; ok {
+				out[k] = ShapeLike(av, tv)
+			}
+		}
+		return out
+	case []any:
+		a, ok := actual.([]any)
+		if !ok {
+			return actual
+		}
+		out := make([]any, len(a))
+		for i := range a {
+			if i < len(t) {
+				out[i] = ShapeLike(a[i], t[i])
+			} else {
+				out[i] = a[i]
+			}
+		}
+		return out
+	case string:
+		if s, ok := Scalar(actual); ok {
+			return s
+		}
+	case json.Number:
+		if s, ok := Scalar(actual); ok {
+			return json.Number(s)
+		}
+	case bool:
+		if s, ok := Scalar(actual); ok {
+			b, _ := strconv.ParseBool(s)
+			return b
+		}
+	}
+	return actual
+}
