@@ -168,7 +168,6 @@ func decodeLenient(dst reflect.Value, src any, path string) error {
 	return nil
 }
 
-
 // Projects.
 
 type projectProvider struct{ e *Engine }

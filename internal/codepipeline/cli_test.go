@@ -11,32 +11,9 @@ import (
 	"github.com/skiff-dev/skiff/internal/skifftest"
 )
 
-// awsCLI runs the AWS CLI against srv and decodes its JSON output.
 func awsCLI(t *testing.T, srv *skifftest.Server, args ...string) (map[string]any, string, error) {
 	t.Helper()
-	path, err := exec.LookPath("aws")
-	if err != nil {
-		t.Skip("aws CLI not on PATH")
-	}
-	cmd := exec.Command(path, append(args, "--output", "json")...)
-	for _, kv := range srv.Env() {
-		if !strings.HasPrefix(kv, "AWS_PROFILE=") && !strings.HasPrefix(kv, "AWS_SESSION_TOKEN=") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, stderr.String(), err
-	}
-	var m map[string]any
-	if len(strings.TrimSpace(string(out))) > 0 {
-		if err := json.Unmarshal(out, &m); err != nil {
-			t.Fatalf("aws %v: output is not JSON: %s", args, out)
-		}
-	}
-	return m, stderr.String(), nil
+	return srv.AWSCLI(t, args...)
 }
 
 func mustCLI(t *testing.T, srv *skifftest.Server, args ...string) map[string]any {

@@ -144,7 +144,6 @@ func toTemplate(v any) any {
 	return out
 }
 
-
 // --- tags (stack tags propagate, as CloudFormation does) ---
 
 func withStackTags(req *provider.Request, tmpl map[string]string) map[string]string {

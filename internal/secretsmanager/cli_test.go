@@ -1,7 +1,6 @@
 package secretsmanager_test
 
 import (
-	"encoding/json"
 	"os/exec"
 	"strings"
 	"testing"
@@ -24,25 +23,7 @@ func cliEnv(srv *skifftest.Server) []string {
 
 func awsCLI(t *testing.T, srv *skifftest.Server, args ...string) (map[string]any, string, error) {
 	t.Helper()
-	path, err := exec.LookPath("aws")
-	if err != nil {
-		t.Skip("aws CLI not on PATH")
-	}
-	cmd := exec.Command(path, append(args, "--output", "json")...)
-	cmd.Env = cliEnv(srv)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, stderr.String(), err
-	}
-	var m map[string]any
-	if len(strings.TrimSpace(string(out))) > 0 {
-		if err := json.Unmarshal(out, &m); err != nil {
-			t.Fatalf("aws %v: output is not JSON: %s", args, out)
-		}
-	}
-	return m, stderr.String(), nil
+	return srv.AWSCLI(t, args...)
 }
 
 func mustCLI(t *testing.T, srv *skifftest.Server, args ...string) map[string]any {

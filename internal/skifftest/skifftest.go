@@ -5,9 +5,12 @@ package skifftest
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -80,4 +83,38 @@ func (s *Server) Env() []string {
 		"AWS_SHARED_CREDENTIALS_FILE=/dev/null",
 		"AWS_PAGER=",
 	)
+}
+
+// AWSCLI runs the AWS CLI (`aws`, v1 with a current botocore) against the
+// server with --output json and decodes its output (nil when empty). A
+// command that fails returns its stderr and error. Without the CLI the test
+// is skipped, or fails when SKIFF_REQUIRE_CLIENTS is set (as in CI).
+func (s *Server) AWSCLI(t testing.TB, args ...string) (map[string]any, string, error) {
+	t.Helper()
+	path, err := exec.LookPath("aws")
+	if err != nil {
+		if os.Getenv("SKIFF_REQUIRE_CLIENTS") != "" {
+			t.Fatal("the aws CLI is required (SKIFF_REQUIRE_CLIENTS is set); run scripts/deps")
+		}
+		t.Skip("aws CLI not on PATH")
+	}
+	cmd := exec.Command(path, append(args, "--output", "json")...)
+	for _, kv := range s.Env() {
+		if !strings.HasPrefix(kv, "AWS_PROFILE=") && !strings.HasPrefix(kv, "AWS_SESSION_TOKEN=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, stderr.String(), err
+	}
+	var m map[string]any
+	if len(strings.TrimSpace(string(out))) > 0 {
+		if err := json.Unmarshal(out, &m); err != nil {
+			t.Fatalf("aws %v: output is not JSON: %s", args, out)
+		}
+	}
+	return m, stderr.String(), nil
 }
