@@ -45,22 +45,27 @@ func markedPIDs(marker string) []int {
 }
 
 // killMarked kills every process carrying marker and waits (up to about a
-// second) until none is left, scanning again because a process may fork
-// while the scan runs.
+// second) until none is left. It scans again after killing because a
+// process may fork while the scan runs, and it wants two empty scans in a
+// row because a process in the middle of exec briefly shows no
+// environment.
 func killMarked(marker string) {
 	if marker == "" {
 		return
 	}
-	for i := 0; i < 100; i++ {
+	empty := 0
+	for i := 0; i < 100 && empty < 2; i++ {
 		pids := MarkedPIDs(marker)
 		if len(pids) == 0 {
-			return
+			empty++
+		} else {
+			empty = 0
 		}
 		for _, pid := range pids {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
-		if i > 0 {
-			time.Sleep(10 * time.Millisecond)
+		if i > 0 || empty > 0 {
+			time.Sleep(5 * time.Millisecond)
 		}
 	}
 }
