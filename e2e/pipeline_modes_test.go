@@ -102,9 +102,9 @@ func (env *pipelineEnv) buildPipeline(repo, project string, mode cptypes.Executi
 		ArtifactStore: &cptypes.ArtifactStore{Type: cptypes.ArtifactStoreTypeS3, Location: aws.String(env.bucket)},
 		Stages: []cptypes.StageDeclaration{
 			{Name: aws.String("Source"), Actions: []cptypes.ActionDeclaration{{
-				Name:         aws.String("Source"),
-				ActionTypeId: &cptypes.ActionTypeId{Category: cptypes.ActionCategorySource, Owner: cptypes.ActionOwnerAws, Provider: aws.String("CodeCommit"), Version: aws.String("1")},
-				Configuration: map[string]string{"RepositoryName": repo, "BranchName": "main", "PollForSourceChanges": "false"},
+				Name:            aws.String("Source"),
+				ActionTypeId:    &cptypes.ActionTypeId{Category: cptypes.ActionCategorySource, Owner: cptypes.ActionOwnerAws, Provider: aws.String("CodeCommit"), Version: aws.String("1")},
+				Configuration:   map[string]string{"RepositoryName": repo, "BranchName": "main", "PollForSourceChanges": "false"},
 				OutputArtifacts: []cptypes.OutputArtifact{{Name: aws.String("SourceOutput")}},
 			}}},
 			{Name: aws.String("Build"), Actions: []cptypes.ActionDeclaration{{

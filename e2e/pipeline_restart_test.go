@@ -115,7 +115,9 @@ func TestKill9DuringPipelineBuild(t *testing.T) {
 	// The AWS CLI reads the same.
 	if haveTool("aws") {
 		out := awsCLI(t, p, "codepipeline", "get-pipeline-execution", "--pipeline-name", "app", "--pipeline-execution-id", id)
-		var got struct{ PipelineExecution struct{ Status, StatusSummary string } }
+		var got struct {
+			PipelineExecution struct{ Status, StatusSummary string }
+		}
 		if err := json.Unmarshal(out, &got); err != nil {
 			t.Fatalf("%v: %s", err, out)
 		}
