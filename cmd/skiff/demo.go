@@ -38,6 +38,10 @@ import (
 // a minute and a half.
 const demoTimeScale = 0.05
 
+// demoAlarmEvaluation is the 5XX alarm's evaluation time in
+// examples/demo/pipeline.yaml (one period of 60 s), at time scale 1.
+const demoAlarmEvaluation = 60 * time.Second
+
 func newDemoCmd() *cobra.Command {
 	var o demoOptions
 	cmd := &cobra.Command{
@@ -82,6 +86,10 @@ of CloudFormation alone (deploy, change set, drift).`,
 	cmd.Flags().StringVar(&o.dataDir, "data", "", "data directory (default: a new temporary one)")
 	cmd.Flags().StringVar(&o.addr, "addr", "127.0.0.1:0", "address for skiff to listen on")
 	cmd.Flags().BoolVar(&o.keep, "keep", false, "leave skiff running afterwards")
+	// At 1 the story takes about a quarter of an hour: for measuring
+	// failover in AWS's own time (BENCHMARKS.md), not for a first look.
+	cmd.Flags().Float64Var(&o.timeScale, "time-scale", demoTimeScale, "how fast AWS-defined waits run (1: real time)")
+	cmd.Flags().MarkHidden("time-scale")
 	cmd.AddCommand(newDemoStackCmd())
 	return cmd
 }
@@ -90,6 +98,7 @@ type demoOptions struct {
 	out           io.Writer
 	dataDir, addr string
 	keep          bool
+	timeScale     float64
 }
 
 // demoResult is what happened, for the caller (and the demo's test) to
@@ -113,7 +122,9 @@ type pushResult struct {
 	// Errors is the number of 5XX answers seen while the push was
 	// deployed; Total all requests.
 	Errors, Total int
-	Elapsed       time.Duration
+	// ErrorWindow is the first 5XX answer to the last.
+	ErrorWindow time.Duration
+	Elapsed     time.Duration
 }
 
 // demoRun is the story's state.
@@ -131,11 +142,28 @@ type demoRun struct {
 	pipeline   string
 	alarm      string
 	alarmState string
+	// slow stretches the limits of AWS-paced waits when the demo runs
+	// slower than its usual time scale.
+	slow float64
+}
+
+// paced is a limit for a wait that AWS-defined times govern.
+func (r *demoRun) paced(d time.Duration) time.Duration {
+	if r.slow > 1 {
+		return time.Duration(float64(d) * r.slow)
+	}
+	return d
 }
 
 func runDemo(ctx context.Context, o demoOptions) (*demoResult, error) {
 	out := o.out
 	t0 := time.Now()
+	if o.timeScale == 0 {
+		o.timeScale = demoTimeScale
+	}
+	if o.timeScale < 0 || o.timeScale > 1 {
+		return nil, fmt.Errorf("--time-scale %g: want a factor in (0, 1]", o.timeScale)
+	}
 	if _, err := exec.LookPath("git"); err != nil {
 		return nil, errors.New("the demo pushes code with git: install git first")
 	}
@@ -155,8 +183,12 @@ func runDemo(ctx context.Context, o demoOptions) (*demoResult, error) {
 		return nil, err
 	}
 
-	step(out, "Start skiff (time runs %gx faster for AWS-defined waits: canary steps, alarm periods, health checks)", 1/demoTimeScale)
-	srv, err := server.New(server.Options{Addr: o.addr, DataDir: o.dataDir, TimeScale: demoTimeScale, Log: slog.New(slog.DiscardHandler),
+	if o.timeScale < 1 {
+		step(out, "Start skiff (time runs %gx faster for AWS-defined waits: canary steps, alarm periods, health checks)", 1/o.timeScale)
+	} else {
+		step(out, "Start skiff (AWS-defined waits — canary steps, alarm periods, health checks — take their real time)")
+	}
+	srv, err := server.New(server.Options{Addr: o.addr, DataDir: o.dataDir, TimeScale: o.timeScale, Log: slog.New(slog.DiscardHandler),
 		LBPortMap: map[int]int{}})
 	if err != nil {
 		return nil, err
@@ -176,7 +208,7 @@ func runDemo(ctx context.Context, o demoOptions) (*demoResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &demoRun{out: out, t0: t0, cfg: cfg, cp: codepipeline.NewFromConfig(cfg), cd: codedeploy.NewFromConfig(cfg),
+	r := &demoRun{out: out, t0: t0, slow: o.timeScale / demoTimeScale, cfg: cfg, cp: codepipeline.NewFromConfig(cfg), cd: codedeploy.NewFromConfig(cfg),
 		cw: cloudwatch.NewFromConfig(cfg)}
 	res := &demoResult{}
 
@@ -218,7 +250,7 @@ func runDemo(ctx context.Context, o demoOptions) (*demoResult, error) {
 			if r.watchAlarm(ctx) != "OK" {
 				r.logf("waiting for alarm %s to clear (no errors for one period) before pushing", r.alarm)
 			}
-			if err := r.waitAlarm(ctx, "OK", 60*time.Second); err != nil {
+			if err := r.waitAlarm(ctx, "OK", r.paced(60*time.Second)); err != nil {
 				return res, err
 			}
 		}
@@ -253,8 +285,9 @@ func runDemo(ctx context.Context, o demoOptions) (*demoResult, error) {
 	res.Duration = time.Since(t0)
 	tot := r.traffic.overall()
 	step(out, "The story went as expected in %s", res.Duration.Round(100*time.Millisecond))
-	fmt.Fprintf(out, "  %d requests through the load balancer; %d answered 500 during the v2 canary, before the alarm rolled it back; %s is serving\n",
-		tot.total, res.Pushes[1].Errors, res.Pushes[2].Serving)
+	fmt.Fprintf(out, "  %d requests through the load balancer; %d answered 500 during the v2 canary, for %s from the first to the last, before the alarm rolled it back (its evaluation time: %s); %s is serving\n",
+		tot.total, res.Pushes[1].Errors, res.Pushes[1].ErrorWindow.Round(100*time.Millisecond),
+		time.Duration(float64(demoAlarmEvaluation)*o.timeScale).Round(100*time.Millisecond), res.Pushes[2].Serving)
 	fmt.Fprintf(out, "\n  Explore (eval \"$(skiff env --data %s)\" first for the aws commands):\n", o.dataDir)
 	for _, c := range []string{
 		"curl " + r.appURL,
@@ -498,7 +531,7 @@ func (r *demoRun) push(ctx context.Context, from, message, expect string) (*push
 	var msgs int
 	deployStatus := ""
 	mix := &mixPrinter{}
-	deadline = time.Now().Add(5 * time.Minute)
+	deadline = time.Now().Add(r.paced(5 * time.Minute))
 	for {
 		x, err := r.cp.GetPipelineExecution(ctx, &codepipeline.GetPipelineExecutionInput{PipelineName: &r.pipeline, PipelineExecutionId: &p.Execution})
 		if err != nil {
@@ -571,7 +604,7 @@ func (r *demoRun) push(ctx context.Context, from, message, expect string) (*push
 			break
 		}
 		if time.Now().After(deadline) {
-			return p, errors.New("the pipeline execution did not end within 5 minutes")
+			return p, fmt.Errorf("the pipeline execution did not end within %s", r.paced(5*time.Minute))
 		}
 		if err := sleep(ctx, 100*time.Millisecond); err != nil {
 			return p, err
@@ -583,10 +616,13 @@ func (r *demoRun) push(ctx context.Context, from, message, expect string) (*push
 		}
 	}
 	// The served version settles once traffic has moved.
-	p.Serving = r.waitServing(ctx, expect, 20*time.Second)
+	p.Serving = r.waitServing(ctx, expect, r.paced(20*time.Second))
 	mix.update(r)
 	tot := r.traffic.total()
 	p.Errors, p.Total = tot.by["HTTP 500"], tot.total
+	if !tot.firstErr.IsZero() {
+		p.ErrorWindow = tot.lastErr.Sub(tot.firstErr)
+	}
 	p.Elapsed = time.Since(start)
 	r.logf("app answers %q · %d requests during this push: %s", r.answer(ctx), p.Total, tot)
 	return p, nil
@@ -596,7 +632,7 @@ func (r *demoRun) push(ctx context.Context, from, message, expect string) (*push
 func (r *demoRun) followRollback(ctx context.Context, p *pushResult, mix *mixPrinter) error {
 	r.logf("deployment %s: rolled back automatically by %s", p.Deployment, p.Rollback)
 	status := ""
-	deadline := time.Now().Add(3 * time.Minute)
+	deadline := time.Now().Add(r.paced(3 * time.Minute))
 	for {
 		d, err := r.cd.GetDeployment(ctx, &codedeploy.GetDeploymentInput{DeploymentId: &p.Rollback})
 		if err != nil {
@@ -614,7 +650,7 @@ func (r *demoRun) followRollback(ctx context.Context, p *pushResult, mix *mixPri
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return errors.New("the rollback deployment did not end within 3 minutes")
+			return fmt.Errorf("the rollback deployment did not end within %s", r.paced(3*time.Minute))
 		}
 		if err := sleep(ctx, 100*time.Millisecond); err != nil {
 			return err
@@ -777,6 +813,9 @@ type sample struct {
 type counts struct {
 	total, errors5xx int
 	by               map[string]int
+	// firstErr and lastErr bound the 5XX answers: how long users saw
+	// the bad release.
+	firstErr, lastErr time.Time
 }
 
 // String is "230 × HTTP 503, 175 × v1".
@@ -854,6 +893,10 @@ func (t *trafficGen) record(key string, is5xx bool) {
 	if is5xx {
 		t.since.errors5xx++
 		t.all.errors5xx++
+		if t.since.firstErr.IsZero() {
+			t.since.firstErr = now
+		}
+		t.since.lastErr = now
 	}
 }
 
