@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CodeBuild orchestration overhead, side by side in one run with nektos/act
 # running the same steps on the host (-P ubuntu-latest=-self-hosted).
-# Method: bench/codebuild/README.md. Targets: under 150 ms overhead per
+# Method and results: BENCHMARKS.md. Targets: under 150 ms overhead per
 # build on the host runner, under 5 ms per command, log lines visible to
 # `skiff build logs -f` within 100 ms of being printed.
 #
