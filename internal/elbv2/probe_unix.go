@@ -29,3 +29,25 @@ func connAlive(c net.Conn) bool {
 	})
 	return rerr == nil && alive
 }
+
+// clientClosed reports whether the peer has closed the connection: a
+// non-blocking peek reads end of file (data waiting, or nothing yet,
+// means open).
+func clientClosed(c net.Conn) bool {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return false
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return true
+	}
+	closed := false
+	var buf [1]byte
+	rerr := rc.Read(func(fd uintptr) bool {
+		n, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		closed = err == nil && n == 0 || err != nil && err != syscall.EAGAIN && err != syscall.EWOULDBLOCK && err != syscall.EINTR
+		return true // never wait for readiness
+	})
+	return rerr != nil || closed
+}

@@ -165,7 +165,11 @@ type stateKey struct{}
 // maxXFF is the most X-Forwarded-For addresses ALB accepts (463 beyond).
 const maxXFF = 30
 
-func (d *listenerData) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (d *listenerData) ServeHTTP(w http.ResponseWriter, r *http.Request) { d.handle(w, r, nil) }
+
+// handle serves one request; fc is the fast-path connection it came on
+// (fastpath.go), nil for the http.Server.
+func (d *listenerData) handle(w http.ResponseWriter, r *http.Request, fc *fastConn) {
 	if xff := r.Header["X-Forwarded-For"]; len(xff) > 0 && countXFF(xff) > maxXFF {
 		d.elbError(w, 463)
 		return
@@ -177,7 +181,7 @@ func (d *listenerData) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case actRedirect:
 		d.writeRedirect(w, r, act.redirect)
 	case actForward:
-		d.forward(w, r, act.fwd)
+		d.forward(w, r, act.fwd, fc)
 	}
 }
 
@@ -189,7 +193,7 @@ func countXFF(vals []string) int {
 	return n
 }
 
-func (d *listenerData) forward(w http.ResponseWriter, r *http.Request, f *forwardAction) {
+func (d *listenerData) forward(w http.ResponseWriter, r *http.Request, f *forwardAction, fc *fastConn) {
 	g := f.pick(r)
 	if g == nil {
 		d.elbError(w, http.StatusServiceUnavailable) // every weight is zero
@@ -206,11 +210,19 @@ func (d *listenerData) forward(w http.ResponseWriter, r *http.Request, f *forwar
 		return
 	}
 	cfg := g.tg.cfg.Load()
-	st := &proxyState{d: d, meta: d.meta.Load(), g: g, f: f, b: b, addr: *addr, scheme: cfg.scheme,
+	st := &proxyState{}
+	if fc != nil {
+		st = &fc.st // one per connection: no allocation per request
+	}
+	*st = proxyState{d: d, meta: d.meta.Load(), g: g, f: f, b: b, addr: *addr, scheme: cfg.scheme,
 		sticky: sticky, stickTTL: cfg.stickyTTL, start: time.Now()}
 	g.pm.requests.Add(1)
 	b.inflight.Add(1)
 	defer b.inflight.Add(-1)
+	if fc != nil {
+		fc.forward(st, r)
+		return
+	}
 	d.proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, st)))
 }
 
@@ -235,7 +247,14 @@ func (rt *tgRuntime) pick(r *http.Request) (b *backend, sticky bool) {
 
 func (d *listenerData) rewrite(pr *httputil.ProxyRequest) {
 	st := pr.In.Context().Value(stateKey{}).(*proxyState)
-	out := pr.Out
+	d.setForwarded(st, pr.Out, pr.In.RemoteAddr, pr.In.Header["X-Forwarded-For"], pr.In.Header.Get("X-Amzn-Trace-Id"))
+}
+
+// setForwarded points out at its target and sets what ALB adds to a
+// forwarded request: the Host port, X-Forwarded-For/Proto/Port and
+// X-Amzn-Trace-Id. remote, prior and traceIn are the client's address,
+// X-Forwarded-For and X-Amzn-Trace-Id.
+func (d *listenerData) setForwarded(st *proxyState, out *http.Request, remote string, prior []string, traceIn string) {
 	out.URL.Scheme = st.scheme
 	out.URL.Host = st.addr
 	set := d.lb.settings.Load()
@@ -249,20 +268,20 @@ func (d *listenerData) rewrite(pr *httputil.ProxyRequest) {
 	}
 	switch set.xffMode {
 	case "preserve":
-		if v := pr.In.Header["X-Forwarded-For"]; v != nil {
-			out.Header["X-Forwarded-For"] = v
+		if prior != nil {
+			out.Header["X-Forwarded-For"] = prior
 		}
 	case "remove":
 	default: // append
-		client := r2client(pr.In.RemoteAddr, set.xffPort)
-		if prior := pr.In.Header["X-Forwarded-For"]; len(prior) > 0 {
+		client := r2client(remote, set.xffPort)
+		if len(prior) > 0 {
 			client = strings.Join(prior, ", ") + ", " + client
 		}
 		out.Header["X-Forwarded-For"] = []string{client}
 	}
 	out.Header["X-Forwarded-Proto"] = meta.protoVal
 	out.Header["X-Forwarded-Port"] = meta.portVals
-	out.Header["X-Amzn-Trace-Id"] = []string{traceHeader(pr.In.Header.Get("X-Amzn-Trace-Id"), time.Now())}
+	out.Header["X-Amzn-Trace-Id"] = []string{traceHeader(traceIn, st.start)}
 }
 
 func hasPort(host string) bool {
@@ -288,32 +307,36 @@ func r2client(remote string, withPort bool) string {
 // otherwise the request's fields with a new Self field first (replacing
 // an existing Self).
 func traceHeader(in string, now time.Time) string {
-	id := newTraceID(now)
+	var buf [128]byte
+	b := buf[:0]
 	if in == "" {
-		return "Root=" + id
+		b = append(b, "Root="...)
+		return string(appendTraceID(b, now))
 	}
 	if !strings.Contains(in, "Root=") {
-		return "Root=" + id + ";" + in
+		b = append(b, "Root="...)
+		b = appendTraceID(b, now)
+		b = append(b, ';')
+		return string(append(b, in...))
 	}
-	var b strings.Builder
-	b.Grow(len(in) + 46)
-	b.WriteString("Self=")
-	b.WriteString(id)
+	b = append(b, "Self="...)
+	b = appendTraceID(b, now)
 	for f := range strings.SplitSeq(in, ";") {
 		f = strings.TrimSpace(f)
 		if f == "" || strings.HasPrefix(f, "Self=") {
 			continue
 		}
-		b.WriteByte(';')
-		b.WriteString(f)
+		b = append(b, ';')
+		b = append(b, f...)
 	}
-	return b.String()
+	return string(b)
 }
 
 const hexDigits = "0123456789abcdef"
 
-// newTraceID is 1-<8 hex digits of epoch seconds>-<24 random hex digits>.
-func newTraceID(now time.Time) string {
+// appendTraceID appends 1-<8 hex digits of epoch seconds>-<24 random hex
+// digits>.
+func appendTraceID(b []byte, now time.Time) []byte {
 	var buf [35]byte
 	buf[0], buf[1] = '1', '-'
 	sec := uint32(now.Unix())
@@ -331,7 +354,7 @@ func newTraceID(now time.Time) string {
 		buf[27+i] = hexDigits[c&0xf]
 		c >>= 4
 	}
-	return string(buf[:])
+	return append(b, buf[:]...)
 }
 
 // Stickiness cookies, as ALB names them.
@@ -343,7 +366,13 @@ const (
 )
 
 func (d *listenerData) modifyResponse(resp *http.Response) error {
-	st := resp.Request.Context().Value(stateKey{}).(*proxyState)
+	d.recordResponse(resp.Request.Context().Value(stateKey{}).(*proxyState), resp)
+	return nil
+}
+
+// recordResponse counts a target's response and sets the stickiness
+// cookies.
+func (d *listenerData) recordResponse(st *proxyState, resp *http.Response) {
 	st.g.pm.status(resp.StatusCode)
 	st.g.pm.rt.add(time.Since(st.start).Microseconds())
 	if st.sticky {
@@ -356,12 +385,17 @@ func (d *listenerData) modifyResponse(resp *http.Response) error {
 		resp.Header.Add("Set-Cookie", cookieGroup+"="+st.g.cookie+"; Expires="+exp+"; Path=/")
 		resp.Header.Add("Set-Cookie", cookieGroupCORS+"="+st.g.cookie+"; Expires="+exp+"; Path=/; SameSite=None")
 	}
-	return nil
 }
 
 func (d *listenerData) errorHandler(w http.ResponseWriter, r *http.Request, err error) {
-	status := proxyErrorStatus(r, err)
-	if st, ok := r.Context().Value(stateKey{}).(*proxyState); ok && status == http.StatusBadGateway && isConnError(err) {
+	st, _ := r.Context().Value(stateKey{}).(*proxyState)
+	d.proxyFailed(w, st, proxyErrorStatus(r, err), err)
+}
+
+// proxyFailed answers a request that could not be forwarded with status
+// (proxyErrorStatus) and counts target connection errors.
+func (d *listenerData) proxyFailed(w http.ResponseWriter, st *proxyState, status int, err error) {
+	if st != nil && status == http.StatusBadGateway && isConnError(err) {
 		st.g.pm.connErrors.Add(1)
 	}
 	d.elbError(w, status)

@@ -20,6 +20,7 @@ import (
 // listenerServer is a bound listener: its socket and HTTP server.
 type listenerServer struct {
 	srv  *http.Server
+	fast *fastServer // plain HTTP: the fast path in front of srv
 	ln   net.Listener
 	addr string      // the real local address, host:port
 	stop func() bool // unhooks the close on the engine's context
@@ -27,6 +28,13 @@ type listenerServer struct {
 
 func (s *listenerServer) close() {
 	s.stop()
+	s.shutdown()
+}
+
+func (s *listenerServer) shutdown() {
+	if s.fast != nil {
+		s.fast.close()
+	}
 	s.srv.Close()
 }
 
@@ -74,9 +82,12 @@ func (e *Engine) bindLocked(ls *lnState) {
 		ReadHeaderTimeout: 60 * time.Second,
 		IdleTimeout:       set.idleTimeout,
 		ErrorLog:          log.New(io.Discard, "", 0),
-		ConnState: func(_ net.Conn, s http.ConnState) {
+		ConnState: func(c net.Conn, s http.ConnState) {
 			switch s {
 			case http.StateNew:
+				if _, ok := c.(*handoffConn); ok {
+					return // counted when the fast path accepted it
+				}
 				m.newConns.Add(1)
 				m.openConns.Add(1)
 			case http.StateClosed, http.StateHijacked:
@@ -84,11 +95,13 @@ func (e *Engine) bindLocked(ls *lnState) {
 			}
 		},
 	}
-	var serveLn net.Listener = &countingListener{Listener: ln, m: m}
+	ls.srv = &listenerServer{srv: srv, ln: ln, addr: ln.Addr().String()}
+	var serveLn net.Listener
 	if l.Protocol == "HTTPS" {
 		cert, err := selfSigned(lb.dnsName)
 		if err != nil {
 			ln.Close()
+			ls.srv = nil
 			e.log.Error("cannot make a certificate for listener", "listener", l.ARN, "err", err)
 			return
 		}
@@ -96,16 +109,29 @@ func (e *Engine) bindLocked(ls *lnState) {
 		if set.http2 {
 			nextProtos = []string{"h2", "http/1.1"}
 		}
-		serveLn = tls.NewListener(serveLn, &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: nextProtos})
+		serveLn = tls.NewListener(&countingListener{Listener: ln, m: m}, &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: nextProtos})
+	} else {
+		// Plain HTTP: the fast path serves HTTP/1.1 and hands the rest
+		// to srv (fastpath.go).
+		ls.srv.fast = newFastServer(ls.data, ln)
+		serveLn = ls.srv.fast.handoff
 	}
 	// The server stops when the engine's context ends (or at Close).
-	ls.srv = &listenerServer{srv: srv, ln: ln, addr: ln.Addr().String(), stop: context.AfterFunc(e.ctx, func() { srv.Close() })}
-	e.log.Info("load balancer listener serving", "listener", l.ARN, "port", l.Port, "address", ls.srv.addr)
+	lsrv := ls.srv
+	lsrv.stop = context.AfterFunc(e.ctx, lsrv.shutdown)
+	e.log.Info("load balancer listener serving", "listener", l.ARN, "port", l.Port, "address", lsrv.addr)
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
 		srv.Serve(serveLn) // returns when the server is closed
 	}()
+	if lsrv.fast != nil {
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			lsrv.fast.serve() // returns when the listener is closed
+		}()
+	}
 }
 
 // countingListener counts bytes on client connections (ProcessedBytes).
