@@ -38,7 +38,19 @@ type Dimension struct{ Name, Value string }
 type StatisticSet struct{ SampleCount, Sum, Min, Max float64 }
 
 // The hot path only adds to atomic counters; the publisher swaps them to
-// zero once per period and turns them into datums.
+// zero and turns them into datums.
+//
+// ALB reports one-minute datapoints. skiff sends its counts every
+// countFlush instead, into the same one-minute periods, so an alarm that
+// evaluates a period when it ends sees that period's errors rather than
+// the previous one's: the difference between a canary rolled back within
+// the alarm's period and one rolled back a period later. The per-minute
+// sums are unchanged; gauges (healthy hosts, active connections) go out
+// once a minute, as their Sum statistics would otherwise multiply.
+const (
+	countFlush   = 10 * time.Second
+	gaugeFlushes = int(time.Minute / countFlush)
+)
 
 // lbCounters are a load balancer's own counters (not per target group).
 type lbCounters struct {
@@ -47,7 +59,8 @@ type lbCounters struct {
 	elb504                 atomic.Int64
 	fixed, redirect        atomic.Int64
 	newConns, openConns    atomic.Int64
-	openAtStart            atomic.Int64 // connections open when the period began
+	openAtStart            atomic.Int64 // connections open when the minute began
+	newInMinute            atomic.Int64 // connections opened in the minute so far
 	bytes                  atomic.Int64
 }
 
@@ -121,28 +134,30 @@ func (s *statCounter) take() (n, sum, lo, hi int64) {
 
 func (e *Engine) publishLoop(ctx context.Context) {
 	defer e.wg.Done()
-	t := e.clk.NewTicker(time.Minute)
+	t := e.clk.NewTicker(countFlush)
 	defer t.Stop()
-	for {
+	for n := 1; ; n++ {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			e.publish(ctx)
+			e.publish(ctx, n%gaugeFlushes == 0)
 		}
 	}
 }
 
 // PublishNow aggregates and publishes the current period at once (tests,
 // and a final flush before shutdown).
-func (e *Engine) PublishNow(ctx context.Context) { e.publish(ctx) }
+func (e *Engine) PublishNow(ctx context.Context) { e.publish(ctx, true) }
 
 type pubLB struct {
 	rt    *lbRuntime
 	pairs []*pairMetrics
 }
 
-func (e *Engine) publish(ctx context.Context) {
+// publish sends the counts gathered since the last call, and the gauges
+// when gauges is set.
+func (e *Engine) publish(ctx context.Context, gauges bool) {
 	if e.opts.Metrics == nil {
 		return
 	}
@@ -195,8 +210,10 @@ func (e *Engine) publish(ctx context.Context) {
 			r, a, b, cc, d, ce := pm.requests.Swap(0), pm.t2xx.Swap(0), pm.t3xx.Swap(0), pm.t4xx.Swap(0), pm.t5xx.Swap(0), pm.connErrors.Swap(0)
 			n, sum, lo, hi := pm.rt.take()
 			healthy, unhealthy := pm.tg.hostCounts()
-			add("HealthyHostCount", "Count", float64(healthy), dims)
-			add("UnHealthyHostCount", "Count", float64(unhealthy), dims)
+			if gauges {
+				add("HealthyHostCount", "Count", float64(healthy), dims)
+				add("UnHealthyHostCount", "Count", float64(unhealthy), dims)
+			}
 			addCount("RequestCount", r, dims)
 			if r != 0 && healthy > 0 {
 				add("RequestCountPerTarget", "Count", float64(r)/float64(healthy), []Dimension{{Name: "TargetGroup", Value: pm.tg.fullName}})
@@ -228,10 +245,12 @@ func (e *Engine) publish(ctx context.Context) {
 		addCount("HTTP_Fixed_Response_Count", c.fixed.Swap(0), lbDim)
 		addCount("HTTP_Redirect_Count", c.redirect.Swap(0), lbDim)
 		newConns := c.newConns.Swap(0)
-		open := c.openConns.Load()
-		active := c.openAtStart.Swap(open) + newConns
 		addCount("NewConnectionCount", newConns, lbDim)
-		addCount("ActiveConnectionCount", active, lbDim)
+		c.newInMinute.Add(newConns)
+		if gauges {
+			open := c.openConns.Load()
+			addCount("ActiveConnectionCount", c.openAtStart.Swap(open)+c.newInMinute.Swap(0), lbDim)
+		}
 		if b := c.bytes.Swap(0); b != 0 {
 			add("ProcessedBytes", "Bytes", float64(b), lbDim)
 		}
