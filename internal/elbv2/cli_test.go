@@ -1,7 +1,6 @@
 package elbv2
 
 import (
-	"encoding/json"
 	"fmt"
 	"os/exec"
 	"strings"
@@ -10,33 +9,10 @@ import (
 	"github.com/skiff-dev/skiff/internal/skifftest"
 )
 
-// awsCLI runs the AWS CLI (v1) against srv and decodes its JSON output.
+// awsCLI runs the AWS CLI against srv and decodes its JSON output.
 func awsCLI(t *testing.T, srv *skifftest.Server, args ...string) (map[string]any, string, error) {
 	t.Helper()
-	path, err := exec.LookPath("aws")
-	if err != nil {
-		t.Skip("aws CLI not on PATH")
-	}
-	cmd := exec.Command(path, append(args, "--output", "json")...)
-	for _, kv := range srv.Env() {
-		// AWS CLI v1 reads an empty AWS_PROFILE or session token as set.
-		if !strings.HasPrefix(kv, "AWS_PROFILE=") && !strings.HasPrefix(kv, "AWS_SESSION_TOKEN=") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, stderr.String(), err
-	}
-	var m map[string]any
-	if len(strings.TrimSpace(string(out))) > 0 {
-		if err := json.Unmarshal(out, &m); err != nil {
-			t.Fatalf("aws %v: output is not JSON: %s", args, out)
-		}
-	}
-	return m, stderr.String(), nil
+	return srv.AWSCLI(t, args...)
 }
 
 func mustCLI(t *testing.T, srv *skifftest.Server, args ...string) map[string]any {
@@ -59,9 +35,6 @@ func first(m map[string]any, list, key string) string {
 }
 
 func TestCLI(t *testing.T) {
-	if _, err := exec.LookPath("aws"); err != nil {
-		t.Skip("aws CLI not on PATH")
-	}
 	f, srv, _ := startSDK(t)
 	lb := mustCLI(t, srv, "elbv2", "create-load-balancer", "--name", "cli-alb", "--subnets", "subnet-1", "subnet-2", "--tags", "Key=app,Value=demo")
 	lbArn := first(lb, "LoadBalancers", "LoadBalancerArn")
