@@ -334,3 +334,44 @@ func TestCompositeEvaluation(t *testing.T) {
 		t.Fatal("missing alarm has a state")
 	}
 }
+
+// TestBeforeEvaluateFlushesIntoThePeriod: a publisher that buffers (the
+// load balancer) sends what it holds when alarms are about to be
+// evaluated, stamped inside the period that just ended, and the alarm
+// decides on it at once rather than a period later.
+func TestBeforeEvaluateFlushesIntoThePeriod(t *testing.T) {
+	t0 := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	ft := &fakeTime{t: t0}
+	e, _ := newFakeClockEngine(t, ft, 1)
+	err := e.putMetricAlarm(ctx, &putMetricAlarmIn{AlarmName: "5xx", Namespace: "AWS/ApplicationELB", MetricName: "HTTPCode_Target_5XX_Count",
+		Statistic: "Sum", Period: i32(60), EvaluationPeriods: i32(1), Threshold: f64(1), ComparisonOperator: "GreaterThanOrEqualToThreshold",
+		TreatMissingData: "notBreaching"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buffered float64
+	calls := 0
+	e.BeforeEvaluate(func(ctx context.Context) {
+		calls++
+		if buffered > 0 {
+			if err := e.PutMetricData(ctx, "AWS/ApplicationELB", []Datum{{MetricName: "HTTPCode_Target_5XX_Count", Value: buffered,
+				Unit: "Count", Timestamp: t0.Add(50 * time.Second)}}); err != nil {
+				t.Error(err)
+			}
+			buffered = 0
+		}
+	})
+	ft.Set(t0.Add(30 * time.Second))
+	e.EvaluateAlarms(ctx)
+	// Errors during the rest of the minute, still buffered when it ends.
+	buffered = 7
+	ft.Set(t0.Add(time.Minute + time.Millisecond))
+	e.EvaluateAlarms(ctx)
+	a := e.getAlarm(ctx, "5xx")
+	e.amu.RLock()
+	st, reason := a.rec.StateValue, a.rec.StateReason
+	e.amu.RUnlock()
+	if calls != 2 || st != StateAlarm || !strings.Contains(reason, "[7.0 (22/11/26 10:00:00)]") {
+		t.Fatalf("after %d flushes: %s %s", calls, st, reason)
+	}
+}

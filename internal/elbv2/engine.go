@@ -80,6 +80,11 @@ type Engine struct {
 	wg sync.WaitGroup
 
 	hcClient *http.Client
+
+	// pubMu serializes publishing; lastPub is when the counts being
+	// gathered began.
+	pubMu   sync.Mutex
+	lastPub time.Time
 }
 
 type lbState struct {

@@ -150,6 +150,11 @@ func (e *Engine) publishLoop(ctx context.Context) {
 // and a final flush before shutdown).
 func (e *Engine) PublishNow(ctx context.Context) { e.publish(ctx, true) }
 
+// PublishCounts sends the counts gathered so far. CloudWatch calls it just
+// before it evaluates alarms, so a period's alarm sees every request of
+// the period.
+func (e *Engine) PublishCounts(ctx context.Context) { e.publish(ctx, false) }
+
 type pubLB struct {
 	rt    *lbRuntime
 	pairs []*pairMetrics
@@ -161,6 +166,8 @@ func (e *Engine) publish(ctx context.Context, gauges bool) {
 	if e.opts.Metrics == nil {
 		return
 	}
+	e.pubMu.Lock()
+	defer e.pubMu.Unlock()
 	e.mu.Lock()
 	var lbs []pubLB
 	for _, lb := range e.lbs {
@@ -177,7 +184,15 @@ func (e *Engine) publish(ctx context.Context, gauges bool) {
 	e.mu.Unlock()
 	sort.Slice(lbs, func(i, j int) bool { return lbs[i].rt.fullName < lbs[j].rt.fullName })
 
+	// The counts are stamped with the time they began to be gathered, so
+	// they land in the period they belong to even when sent just after it
+	// ended.
 	now := e.clk.Now().UTC()
+	if from := e.lastPub; !from.IsZero() && from.Before(now) {
+		e.lastPub, now = now, from
+	} else {
+		e.lastPub = now
+	}
 	// Data goes to CloudWatch in the load balancer's account and region.
 	type scopeKey struct{ account, region string }
 	byScope := map[scopeKey][]Datum{}

@@ -197,6 +197,7 @@ func (s *Server) build() error {
 		return err
 	}
 	reg.Register(s.lb.Providers()...)
+	s.cw.BeforeEvaluate(s.lb.PublishCounts)
 	s.closers = append(s.closers, func(context.Context) error { s.lb.Close(); return nil })
 	builds, err := s.dir.Sub("codebuild")
 	if err != nil {
