@@ -163,105 +163,48 @@ func (e *Engine) DeleteBucketTagging(ctx context.Context, bucket string) error {
 
 // PutBucketEncryption sets the default encryption.
 func (e *Engine) PutBucketEncryption(ctx context.Context, bucket string, c *EncryptionConfig) error {
-	if c == nil {
-		return malformedXML()
-	}
-	if err := c.validate(); err != nil {
-		return err
-	}
-	return e.updateBucket(ctx, bucket, func(b *bucketRec) error {
-		cp := *c
-		b.Encryption = &cp
-		return nil
-	})
+	return encryptionConfig.put(ctx, e, bucket, c)
 }
 
 // GetBucketEncryption returns the default encryption (SSE-S3 unless set).
 func (e *Engine) GetBucketEncryption(ctx context.Context, bucket string) (*EncryptionConfig, error) {
-	b, err := e.viewBucket(ctx, bucket)
-	if err != nil {
-		return nil, err
-	}
-	if b.Encryption == nil {
-		return defaultEncryption(), nil
-	}
-	return b.Encryption, nil
+	return encryptionConfig.get(ctx, e, bucket)
 }
 
 // DeleteBucketEncryption returns the bucket to the SSE-S3 default.
 func (e *Engine) DeleteBucketEncryption(ctx context.Context, bucket string) error {
-	return e.updateBucket(ctx, bucket, func(b *bucketRec) error {
-		b.Encryption = nil
-		return nil
-	})
+	return encryptionConfig.del(ctx, e, bucket)
 }
 
 // PutPublicAccessBlock sets Block Public Access.
 func (e *Engine) PutPublicAccessBlock(ctx context.Context, bucket string, c *PublicAccessBlockConfig) error {
-	if c == nil {
-		return malformedXML()
-	}
-	return e.updateBucket(ctx, bucket, func(b *bucketRec) error {
-		cp := *c
-		b.PublicAccessBlock = &cp
-		return nil
-	})
+	return publicAccessBlockConfig.put(ctx, e, bucket, c)
 }
 
 // GetPublicAccessBlock returns Block Public Access (all on for new
 // buckets), or NoSuchPublicAccessBlockConfiguration after a delete.
 func (e *Engine) GetPublicAccessBlock(ctx context.Context, bucket string) (*PublicAccessBlockConfig, error) {
-	b, err := e.viewBucket(ctx, bucket)
-	if err != nil {
-		return nil, err
-	}
-	if b.PublicAccessBlock == nil {
-		return nil, errNoSuchPublicAccessBlock.New("The public access block configuration was not found").With("BucketName", bucket)
-	}
-	return b.PublicAccessBlock, nil
+	return publicAccessBlockConfig.get(ctx, e, bucket)
 }
 
 // DeletePublicAccessBlock removes Block Public Access.
 func (e *Engine) DeletePublicAccessBlock(ctx context.Context, bucket string) error {
-	return e.updateBucket(ctx, bucket, func(b *bucketRec) error {
-		b.PublicAccessBlock = nil
-		return nil
-	})
+	return publicAccessBlockConfig.del(ctx, e, bucket)
 }
 
 // PutBucketCors sets the CORS rules.
 func (e *Engine) PutBucketCors(ctx context.Context, bucket string, c *CORSConfig) error {
-	if c == nil {
-		return malformedXML()
-	}
-	if err := c.validate(); err != nil {
-		return err
-	}
-	return e.updateBucket(ctx, bucket, func(b *bucketRec) error {
-		cp := *c
-		b.CORS = &cp
-		return nil
-	})
+	return corsConfig.put(ctx, e, bucket, c)
 }
 
 // GetBucketCors returns the CORS rules or NoSuchCORSConfiguration.
 func (e *Engine) GetBucketCors(ctx context.Context, bucket string) (*CORSConfig, error) {
-	b, err := e.viewBucket(ctx, bucket)
-	if err != nil {
-		return nil, err
-	}
-	if b.CORS == nil {
-		return nil, errNoSuchCORS.New("The CORS configuration does not exist").With("BucketName", bucket)
-	}
-	return b.CORS, nil
+	return corsConfig.get(ctx, e, bucket)
 }
 
 // DeleteBucketCors removes the CORS rules.
 func (e *Engine) DeleteBucketCors(ctx context.Context, bucket string) error {
-	return e.updateBucket(ctx, bucket, func(b *bucketRec) error {
-		b.CORS = nil
-		return nil
-	})
+	return corsConfig.del(ctx, e, bucket)
 }
 
 // PutBucketLifecycle stores the lifecycle rules (skiff does not run them)
@@ -312,75 +255,35 @@ func (e *Engine) DeleteBucketLifecycle(ctx context.Context, bucket string) error
 
 // PutBucketOwnershipControls sets object ownership.
 func (e *Engine) PutBucketOwnershipControls(ctx context.Context, bucket string, c *OwnershipControls) error {
-	if c == nil {
-		return malformedXML()
-	}
-	if err := c.validate(); err != nil {
-		return err
-	}
-	return e.updateBucket(ctx, bucket, func(b *bucketRec) error {
-		cp := *c
-		b.Ownership = &cp
-		return nil
-	})
+	return ownershipConfig.put(ctx, e, bucket, c)
 }
 
 // GetBucketOwnershipControls returns object ownership
 // (BucketOwnerEnforced for new buckets) or OwnershipControlsNotFoundError.
 func (e *Engine) GetBucketOwnershipControls(ctx context.Context, bucket string) (*OwnershipControls, error) {
-	b, err := e.viewBucket(ctx, bucket)
-	if err != nil {
-		return nil, err
-	}
-	if b.Ownership == nil {
-		return nil, errNoSuchOwnershipControls.New("The bucket ownership controls were not found").With("BucketName", bucket)
-	}
-	return b.Ownership, nil
+	return ownershipConfig.get(ctx, e, bucket)
 }
 
 // DeleteBucketOwnershipControls removes object ownership settings.
 func (e *Engine) DeleteBucketOwnershipControls(ctx context.Context, bucket string) error {
-	return e.updateBucket(ctx, bucket, func(b *bucketRec) error {
-		b.Ownership = nil
-		return nil
-	})
+	return ownershipConfig.del(ctx, e, bucket)
 }
 
 // PutBucketWebsite stores the website configuration (skiff does not serve
 // website endpoints).
 func (e *Engine) PutBucketWebsite(ctx context.Context, bucket string, c *WebsiteConfig) error {
-	if c == nil {
-		return malformedXML()
-	}
-	if err := c.validate(); err != nil {
-		return err
-	}
-	return e.updateBucket(ctx, bucket, func(b *bucketRec) error {
-		cp := *c
-		b.Website = &cp
-		return nil
-	})
+	return websiteConfig.put(ctx, e, bucket, c)
 }
 
 // GetBucketWebsite returns the website configuration or
 // NoSuchWebsiteConfiguration.
 func (e *Engine) GetBucketWebsite(ctx context.Context, bucket string) (*WebsiteConfig, error) {
-	b, err := e.viewBucket(ctx, bucket)
-	if err != nil {
-		return nil, err
-	}
-	if b.Website == nil {
-		return nil, errNoSuchWebsite.New("The specified bucket does not have a website configuration").With("BucketName", bucket)
-	}
-	return b.Website, nil
+	return websiteConfig.get(ctx, e, bucket)
 }
 
 // DeleteBucketWebsite removes the website configuration.
 func (e *Engine) DeleteBucketWebsite(ctx context.Context, bucket string) error {
-	return e.updateBucket(ctx, bucket, func(b *bucketRec) error {
-		b.Website = nil
-		return nil
-	})
+	return websiteConfig.del(ctx, e, bucket)
 }
 
 // PutObjectLockConfiguration enables Object Lock (on a bucket with
@@ -669,3 +572,83 @@ func policyResourceOK(bucket, r string) bool {
 }
 
 var _ = store.ErrNotFound
+
+// bucketConfig is one of the bucket configurations that share a life:
+// Put validates and stores a copy, Get returns it (or what the bucket has
+// when none is set), Delete clears it.
+type bucketConfig[T any] struct {
+	field    func(b *bucketRec) **T
+	validate func(c *T) error // nil: nothing to check
+	// absent is Get's answer when nothing is set: a default or the
+	// configuration's own not-found error.
+	absent func(bucket string) (*T, error)
+}
+
+func (k bucketConfig[T]) put(ctx context.Context, e *Engine, bucket string, c *T) error {
+	if c == nil {
+		return malformedXML()
+	}
+	if k.validate != nil {
+		if err := k.validate(c); err != nil {
+			return err
+		}
+	}
+	return e.updateBucket(ctx, bucket, func(b *bucketRec) error {
+		cp := *c
+		*k.field(b) = &cp
+		return nil
+	})
+}
+
+func (k bucketConfig[T]) get(ctx context.Context, e *Engine, bucket string) (*T, error) {
+	b, err := e.viewBucket(ctx, bucket)
+	if err != nil {
+		return nil, err
+	}
+	if c := *k.field(b); c != nil {
+		return c, nil
+	}
+	return k.absent(bucket)
+}
+
+func (k bucketConfig[T]) del(ctx context.Context, e *Engine, bucket string) error {
+	return e.updateBucket(ctx, bucket, func(b *bucketRec) error {
+		*k.field(b) = nil
+		return nil
+	})
+}
+
+var (
+	encryptionConfig = bucketConfig[EncryptionConfig]{
+		field:    func(b *bucketRec) **EncryptionConfig { return &b.Encryption },
+		validate: (*EncryptionConfig).validate,
+		absent:   func(string) (*EncryptionConfig, error) { return defaultEncryption(), nil },
+	}
+	publicAccessBlockConfig = bucketConfig[PublicAccessBlockConfig]{
+		field: func(b *bucketRec) **PublicAccessBlockConfig { return &b.PublicAccessBlock },
+		absent: func(bucket string) (*PublicAccessBlockConfig, error) {
+			return nil, errNoSuchPublicAccessBlock.New("The public access block configuration was not found").With("BucketName", bucket)
+		},
+	}
+	corsConfig = bucketConfig[CORSConfig]{
+		field:    func(b *bucketRec) **CORSConfig { return &b.CORS },
+		validate: (*CORSConfig).validate,
+		absent: func(bucket string) (*CORSConfig, error) {
+			return nil, errNoSuchCORS.New("The CORS configuration does not exist").With("BucketName", bucket)
+		},
+	}
+	ownershipConfig = bucketConfig[OwnershipControls]{
+		field:    func(b *bucketRec) **OwnershipControls { return &b.Ownership },
+		validate: (*OwnershipControls).validate,
+		absent: func(bucket string) (*OwnershipControls, error) {
+			return nil, errNoSuchOwnershipControls.New("The bucket ownership controls were not found").With("BucketName", bucket)
+		},
+	}
+	websiteConfig = bucketConfig[WebsiteConfig]{
+		field:    func(b *bucketRec) **WebsiteConfig { return &b.Website },
+		validate: (*WebsiteConfig).validate,
+		absent: func(bucket string) (*WebsiteConfig, error) {
+			return nil, errNoSuchWebsite.New("The specified bucket does not have a website configuration").With("BucketName", bucket)
+		},
+	}
+)
