@@ -609,39 +609,33 @@ func (bp *bucketProvider) apply(ctx context.Context, req *provider.Request, s, o
 			return err
 		}
 	}
-	if s.Encryption != nil {
-		if err := e.PutBucketEncryption(ctx, b, s.Encryption); err != nil {
-			return err
-		}
-	} else if old != nil && old.Encryption != nil {
-		if err := e.DeleteBucketEncryption(ctx, b); err != nil {
-			return err
-		}
+	// Each configuration the template sets is put; one it no longer sets
+	// is deleted.
+	var was bucketSpec
+	if old != nil {
+		was = *old
 	}
-	if s.CORS != nil {
-		if err := e.PutBucketCors(ctx, b, s.CORS); err != nil {
-			return err
+	for _, c := range []struct {
+		set, was bool
+		put, del func() error
+	}{
+		{s.Encryption != nil, was.Encryption != nil,
+			func() error { return e.PutBucketEncryption(ctx, b, s.Encryption) }, func() error { return e.DeleteBucketEncryption(ctx, b) }},
+		{s.CORS != nil, was.CORS != nil,
+			func() error { return e.PutBucketCors(ctx, b, s.CORS) }, func() error { return e.DeleteBucketCors(ctx, b) }},
+		{s.Lifecycle != nil, was.Lifecycle != nil,
+			func() error { return e.PutBucketLifecycle(ctx, b, s.Lifecycle, s.LifecycleMinSize) }, func() error { return e.DeleteBucketLifecycle(ctx, b) }},
+		{s.Website != nil, was.Website != nil,
+			func() error { return e.PutBucketWebsite(ctx, b, s.Website) }, func() error { return e.DeleteBucketWebsite(ctx, b) }},
+	} {
+		var err error
+		switch {
+		case c.set:
+			err = c.put()
+		case c.was:
+			err = c.del()
 		}
-	} else if old != nil && old.CORS != nil {
-		if err := e.DeleteBucketCors(ctx, b); err != nil {
-			return err
-		}
-	}
-	if s.Lifecycle != nil {
-		if err := e.PutBucketLifecycle(ctx, b, s.Lifecycle, s.LifecycleMinSize); err != nil {
-			return err
-		}
-	} else if old != nil && old.Lifecycle != nil {
-		if err := e.DeleteBucketLifecycle(ctx, b); err != nil {
-			return err
-		}
-	}
-	if s.Website != nil {
-		if err := e.PutBucketWebsite(ctx, b, s.Website); err != nil {
-			return err
-		}
-	} else if old != nil && old.Website != nil {
-		if err := e.DeleteBucketWebsite(ctx, b); err != nil {
+		if err != nil {
 			return err
 		}
 	}
