@@ -354,11 +354,17 @@ func (p *alarmProvider) Update(ctx context.Context, req *provider.Request) (*pro
 }
 
 func (p *alarmProvider) Delete(ctx context.Context, req *provider.Request) error {
+	return p.e.deleteAlarmResource(ctx, req)
+}
+
+// deleteAlarmResource deletes a metric or composite alarm of a stack; one
+// already gone is deleted.
+func (e *Engine) deleteAlarmResource(ctx context.Context, req *provider.Request) error {
 	ctx = scopeOf(ctx, req)
-	if p.e.getAlarm(ctx, req.PhysicalID) == nil {
+	if e.getAlarm(ctx, req.PhysicalID) == nil {
 		return nil
 	}
-	err := p.e.DeleteAlarms(ctx, []string{req.PhysicalID})
+	err := e.DeleteAlarms(ctx, []string{req.PhysicalID})
 	if ErrResourceNotFound.Is(err) {
 		return nil
 	}
@@ -500,13 +506,5 @@ func (p *compositeProvider) Update(ctx context.Context, req *provider.Request) (
 }
 
 func (p *compositeProvider) Delete(ctx context.Context, req *provider.Request) error {
-	ctx = scopeOf(ctx, req)
-	if p.e.getAlarm(ctx, req.PhysicalID) == nil {
-		return nil
-	}
-	err := p.e.DeleteAlarms(ctx, []string{req.PhysicalID})
-	if ErrResourceNotFound.Is(err) {
-		return nil
-	}
-	return err
+	return p.e.deleteAlarmResource(ctx, req)
 }
