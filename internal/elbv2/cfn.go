@@ -513,9 +513,7 @@ func (tp *tgProvider) Read(ctx context.Context, req *provider.Request) (*provide
 		}
 	}
 	if tt, ok := req.Properties["Targets"]; ok {
-		// Targets are a set: pair each with its template entry before
-		// pruning, as the engine's order is not the template's.
-		props["Targets"] = provider.ShapeLike(nonNilAny(targetsInOrder(targets, tt)), tt)
+		props["Targets"] = provider.ShapeLikeSet(nonNilAny(targets), tt)
 	}
 	return &provider.Result{PhysicalID: v.ARN, Attributes: tp.attrs(v), Properties: props}, nil
 }
@@ -826,34 +824,4 @@ func (rp *ruleProvider) Delete(ctx context.Context, req *provider.Request) error
 		return nil
 	}
 	return err
-}
-
-// targetsInOrder orders targets read back from the engine as the template
-// lists them (matching Id, and Port where the template gives one); targets
-// the template does not list follow in their own order.
-func targetsInOrder(targets []any, tmpl any) []any {
-	want, _ := tmpl.([]any)
-	used := make([]bool, len(targets))
-	out := make([]any, 0, len(targets))
-	for _, w := range want {
-		wm, _ := w.(map[string]any)
-		for i, t := range targets {
-			tm := t.(map[string]any)
-			if used[i] || fmt.Sprint(tm["Id"]) != fmt.Sprint(wm["Id"]) {
-				continue
-			}
-			if p, ok := wm["Port"]; ok && fmt.Sprint(p) != fmt.Sprint(tm["Port"]) {
-				continue
-			}
-			used[i] = true
-			out = append(out, t)
-			break
-		}
-	}
-	for i, t := range targets {
-		if !used[i] {
-			out = append(out, t)
-		}
-	}
-	return out
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -345,4 +346,29 @@ func ShapeLike(actual, tmpl any) any {
 		}
 	}
 	return actual
+}
+
+// ShapeLikeSet is ShapeLike for a list the service keeps as a set (its
+// order is not the template's): each template element is paired with the
+// first unpaired element that reads back as it, before pruning; elements
+// the template does not list follow in the service's order.
+func ShapeLikeSet(actual []any, tmpl any) any {
+	want, _ := tmpl.([]any)
+	used := make([]bool, len(actual))
+	ordered := make([]any, 0, len(actual))
+	for _, w := range want {
+		for i, a := range actual {
+			if !used[i] && reflect.DeepEqual(ShapeLike(a, w), w) {
+				used[i] = true
+				ordered = append(ordered, a)
+				break
+			}
+		}
+	}
+	for i, a := range actual {
+		if !used[i] {
+			ordered = append(ordered, a)
+		}
+	}
+	return ShapeLike(ordered, tmpl)
 }

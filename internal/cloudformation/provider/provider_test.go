@@ -2,6 +2,7 @@ package provider
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -77,5 +78,26 @@ func TestPropsCollectsEveryProblem(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}
+	}
+}
+
+func TestShapeLikeSet(t *testing.T) {
+	actual := []any{
+		map[string]any{"Id": "10.0.0.3", "Port": json.Number("80")},
+		map[string]any{"Id": "10.0.0.9", "Port": json.Number("80")},
+		map[string]any{"Id": "10.0.0.2", "Port": json.Number("8082")},
+	}
+	tmpl := []any{
+		map[string]any{"Id": "10.0.0.2", "Port": json.Number("8082")},
+		map[string]any{"Id": "10.0.0.3"},
+	}
+	got := ShapeLikeSet(actual, tmpl)
+	want := []any{
+		map[string]any{"Id": "10.0.0.2", "Port": json.Number("8082")},
+		map[string]any{"Id": "10.0.0.3"},
+		map[string]any{"Id": "10.0.0.9", "Port": json.Number("80")},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("ShapeLikeSet = %v, want %v", got, want)
 	}
 }
