@@ -188,17 +188,17 @@ func (e *Engine) publish(ctx context.Context, gauges bool) {
 	// they land in the period they belong to even when sent just after it
 	// ended.
 	now := e.clk.Now().UTC()
-	if from := e.lastPub; !from.IsZero() && from.Before(now) {
-		e.lastPub, now = now, from
-	} else {
-		e.lastPub = now
+	stamp := now
+	if !e.lastPub.IsZero() && e.lastPub.Before(now) {
+		stamp = e.lastPub
 	}
+	e.lastPub = now
 	// Data goes to CloudWatch in the load balancer's account and region.
 	type scopeKey struct{ account, region string }
 	byScope := map[scopeKey][]Datum{}
 	var data []Datum
 	add := func(name, unit string, v float64, dims []Dimension) {
-		data = append(data, Datum{MetricName: name, Dimensions: dims, Timestamp: now, Value: v, Unit: unit})
+		data = append(data, Datum{MetricName: name, Dimensions: dims, Timestamp: stamp, Value: v, Unit: unit})
 	}
 	addCount := func(name string, v int64, dims []Dimension) {
 		if v != 0 {
@@ -209,7 +209,7 @@ func (e *Engine) publish(ctx context.Context, gauges bool) {
 		if n == 0 {
 			return
 		}
-		data = append(data, Datum{MetricName: name, Dimensions: dims, Timestamp: now, Unit: "Seconds",
+		data = append(data, Datum{MetricName: name, Dimensions: dims, Timestamp: stamp, Unit: "Seconds",
 			StatisticValues: &StatisticSet{SampleCount: float64(n), Sum: float64(sum) / 1e6, Min: float64(lo) / 1e6, Max: float64(hi) / 1e6}})
 	}
 	for _, p := range lbs {
