@@ -496,6 +496,15 @@ func (e *Engine) waitReady(r *run, d *deploymentRecord, wait time.Duration) (*de
 	pctx := r.pctx()
 	var err error
 	if d.ReadyUntil.IsZero() {
+		// Targets first: whoever sees the deployment Ready sees its
+		// replacements Ready too.
+		for _, n := range d.Green {
+			e.updateTarget(pctx, d, n, func(t *InstanceTarget) {
+				if t.Status == TargetInProgress {
+					t.Status = TargetReady
+				}
+			})
+		}
 		d, err = e.mutate(pctx, d, func(x *deploymentRecord) error {
 			x.ReadyUntil = e.now().Add(e.clk.Scale(wait))
 			x.Info.Status = StatusReady
@@ -503,13 +512,6 @@ func (e *Engine) waitReady(r *run, d *deploymentRecord, wait time.Duration) (*de
 		})
 		if err != nil {
 			return d, err
-		}
-		for _, n := range d.Green {
-			e.updateTarget(pctx, d, n, func(t *InstanceTarget) {
-				if t.Status == TargetInProgress {
-					t.Status = TargetReady
-				}
-			})
 		}
 	}
 	for {

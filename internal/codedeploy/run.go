@@ -637,6 +637,15 @@ func (e *Engine) finish(r *run, result error) {
 			}
 		})
 	}
+	// A failed blue/green deployment that no rollback deployment will put
+	// right is put right here, before its final status is written: whoever
+	// sees it Stopped or Failed sees the replacements gone, and a crash
+	// part-way leaves it unfinished, so recovery reverts it again.
+	reverted := false
+	if status != StatusSucceeded && d.Kind == kindBlueGreen && !(rollback && bgTrafficMoved(d)) {
+		e.revertInline(pctx, d)
+		reverted = true
+	}
 	var rb *deploymentRecord
 	rollbackMsg := ""
 	err := e.st.Update(pctx, func(tx store.Tx) error {
@@ -684,8 +693,9 @@ func (e *Engine) finish(r *run, result error) {
 		e.log.Error("finish deployment", "deployment", d.Info.DeploymentID, "err", err)
 	}
 	e.log.Info("deployment finished", "deployment", d.Info.DeploymentID, "status", status, "code", code, "rollback", rb != nil)
-	if status != StatusSucceeded && d.Kind == kindBlueGreen && rb == nil {
-		// No rollback deployment will put things back: do it here.
+	if status != StatusSucceeded && d.Kind == kindBlueGreen && rb == nil && !reverted {
+		// The rollback deployment could not be created after all (its
+		// group is gone): put things back here.
 		e.revertInline(pctx, d)
 	}
 	if d.Kind == kindBGRollback && status == StatusSucceeded {
@@ -746,7 +756,7 @@ func (e *Engine) rollbackFor(d *deploymentRecord, g *groupRecord, targets map[st
 		rb.Info.Revision = g.LastSuccessfulRevision
 		rb.Info.Description = "Rollback of " + d.Info.DeploymentID
 	case kindBlueGreen:
-		if d.Phase == "" || d.Phase == "terminate" && len(d.Blue) == 0 {
+		if !bgTrafficMoved(d) {
 			return nil, "Automatic rollback was not needed: traffic was never moved."
 		}
 		rb.Kind = kindBGRollback
@@ -764,6 +774,12 @@ func (e *Engine) rollbackFor(d *deploymentRecord, g *groupRecord, targets map[st
 		return nil, "Automatic rollback was not performed for a rollback deployment."
 	}
 	return rb, fmt.Sprintf("Automatic rollback to the last successful revision is deployment %s.", rb.Info.DeploymentID)
+}
+
+// bgTrafficMoved says whether a blue/green deployment got far enough for
+// a rollback deployment to have something to undo.
+func bgTrafficMoved(d *deploymentRecord) bool {
+	return d.Phase != "" && !(d.Phase == "terminate" && len(d.Blue) == 0)
 }
 
 // revertInline puts a failed blue/green deployment's traffic back on the
