@@ -63,9 +63,11 @@ func TestCrashDuringCreateRollsBackWithoutOrphans(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-h.fake.Started // a slow create is in flight
-	created := len(h.fake.IDs())
-	if created == 0 {
-		t.Fatal("nothing created before the crash")
+	// The fast creates run beside it; crash once some have finished.
+	for deadline := time.Now().Add(10 * time.Second); len(h.fake.IDs()) == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("nothing created before the crash")
+		}
 	}
 	h2 := restart(t, h)
 	h2.e.Wait(h2.ctx, id)
