@@ -74,7 +74,11 @@ type Server struct {
 	ln      net.Listener
 	url     string
 	started time.Time
-	log     *slog.Logger
+	// ready closes when Start has finished: until then the health check
+	// answers 503 and API requests wait, so nobody sees an engine that
+	// has not started (or a fresh data dir before its CDK bootstrap).
+	ready chan struct{}
+	log   *slog.Logger
 
 	cfn  *cloudformation.Engine
 	iam  *iam.Engine
@@ -111,7 +115,7 @@ func New(opts Options) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{opts: opts, log: log, started: time.Now()}
+	s := &Server{opts: opts, log: log, started: time.Now(), ready: make(chan struct{})}
 	dir, err := datadir.Open(opts.DataDir)
 	if err != nil {
 		return nil, err
@@ -341,6 +345,7 @@ func (s *Server) Start() error {
 	if err := s.cp.Start(s.bgCtx); err != nil {
 		return fmt.Errorf("start pipelines: %w", err)
 	}
+	close(s.ready)
 	return nil
 }
 
@@ -366,6 +371,11 @@ func (s *Server) route(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/_skiff/") {
 			mux.ServeHTTP(w, r)
+			return
+		}
+		select {
+		case <-s.ready:
+		case <-r.Context().Done():
 			return
 		}
 		// git smart HTTP (Basic auth or none); a SigV4-signed request to
@@ -428,6 +438,13 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	svcs := s.gateway.Services()
 	sort.Strings(svcs)
 	w.Header().Set("Content-Type", "application/json")
+	select {
+	case <-s.ready:
+	default:
+		w.WriteHeader(http.StatusServiceUnavailable)
+		json.NewEncoder(w).Encode(map[string]any{"status": "starting", "version": Version})
+		return
+	}
 	json.NewEncoder(w).Encode(map[string]any{
 		"status":    "ok",
 		"version":   Version,
