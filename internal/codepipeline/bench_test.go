@@ -50,7 +50,7 @@ func BenchmarkPushToSourceComplete(b *testing.B) {
 		h := newHarnessOn(b, st)
 		h.repos.push("repo", "main", map[string]string{"main.go": strings.Repeat("x", 4096)}, "base")
 		h.create(pipelineJSON("lat", ModeParallel, `{"name": "Work", "actions": [`+noop("Work", 1, "")+`]}`))
-		h.waitStatus("lat", h.latestID("lat", 1), StatusSucceeded)
+		h.waitStatus("lat", h.nthExecution("lat", 1), StatusSucceeded)
 		_, key := scopeKey(testCtx(), "lat")
 		var lat []time.Duration
 		b.ResetTimer()
@@ -106,7 +106,7 @@ func BenchmarkOrchestrationOverhead(b *testing.B) {
 	benchStores(b, func(b *testing.B, st store.Store) {
 		h := newHarnessOn(b, st)
 		h.create(fiveStages("five", ModeParallel))
-		h.waitStatus("five", h.latestID("five", 1), StatusSucceeded)
+		h.waitStatus("five", h.nthExecution("five", 1), StatusSucceeded)
 		_, key := scopeKey(testCtx(), "five")
 		var per []time.Duration
 		b.ResetTimer()
@@ -160,7 +160,7 @@ func BenchmarkConcurrentPipelines(b *testing.B) {
 		}
 		for p := 0; p < n; p++ {
 			name := fmt.Sprintf("p%02d", p)
-			h.waitStatus(name, h.latestID(name, 1), StatusSucceeded)
+			h.waitStatus(name, h.nthExecution(name, 1), StatusSucceeded)
 		}
 		var walls []time.Duration
 		b.ResetTimer()

@@ -59,7 +59,7 @@ func TestCLIRoundTrip(t *testing.T) {
 	}
 
 	// The create-started execution is approved here so the queue moves.
-	first := h.latestID("app", 1)
+	first := h.nthExecution("app", 1)
 	waitFor(t, "first approval", func() bool {
 		_, err := h.e.Approve(testCtx(), "app", "Approve", "Approval", false, "")
 		return err == nil

@@ -26,13 +26,16 @@ func pipelineJSON(name, mode string, stages ...string) string {
   "stages": [%s]}`, name, mode, strings.Join(append([]string{sourceStage}, stages...), ","))
 }
 
-func (h *harness) latestID(name string, n int) string {
+// nthExecution waits for a pipeline's n-th execution and returns its id.
+func (h *harness) nthExecution(name string, n int) string {
 	h.t.Helper()
 	var id string
 	waitFor(h.t, fmt.Sprintf("%d executions of %s", n, name), func() bool {
 		xs := h.executions(name)
 		if len(xs) >= n {
-			id = xs[0].PipelineExecutionID
+			// The n-th execution, not the newest: a later one (a
+			// rollback) may already have started.
+			id = xs[len(xs)-n].PipelineExecutionID
 			return true
 		}
 		return false
@@ -61,7 +64,7 @@ func TestAutomaticStageRetry(t *testing.T) {
 			h.repos.push("repo", "main", map[string]string{"a": "1"}, "A")
 			h.create(pipelineJSON("retry", ModeSuperseded, `{"name": "Work", "actions": [`+noop("Flaky", 1, "")+`,`+noop("Stable", 1, "")+`,`+noop("Final", 2, "")+`],
       "onFailure": {"result": "RETRY", "retryConfiguration": {"retryMode": "`+mode+`"}}}`))
-			id := h.latestID("retry", 1)
+			id := h.nthExecution("retry", 1)
 			h.waitStatus("retry", id, StatusSucceeded)
 			got := h.attempts("retry", id)
 			want := map[string]int{"Source": 1, "Flaky": 2, "Stable": 1, "Final": 1}
@@ -83,7 +86,7 @@ func TestAutomaticStageRetry(t *testing.T) {
 		h.noop.fail["Flaky"] = 2
 		h.repos.push("repo", "main", map[string]string{"a": "1"}, "A")
 		h.create(pipelineJSON("retry", ModeSuperseded, `{"name": "Work", "actions": [`+noop("Flaky", 1, "")+`], "onFailure": {"result": "RETRY"}}`))
-		id := h.latestID("retry", 1)
+		id := h.nthExecution("retry", 1)
 		h.waitStatus("retry", id, StatusFailed)
 		if n := h.attempts("retry", id)["Flaky"]; n != 2 {
 			t.Errorf("%d attempts, want 2", n)
@@ -96,7 +99,7 @@ func TestManualStageRetry(t *testing.T) {
 	h.noop.fail["Flaky"] = 1
 	h.repos.push("repo", "main", map[string]string{"a": "1"}, "A")
 	h.create(pipelineJSON("manual", ModeSuperseded, `{"name": "Work", "actions": [`+noop("Flaky", 1, "")+`,`+noop("Stable", 1, "")+`]}`, `{"name": "After", "actions": [`+noop("After", 1, "")+`]}`))
-	id := h.latestID("manual", 1)
+	id := h.nthExecution("manual", 1)
 	h.waitStatus("manual", id, StatusFailed)
 	if _, err := h.e.RetryStageExecution(testCtx(), "manual", "After", id, "FAILED_ACTIONS"); !errStageNotRetryable.Is(err) {
 		t.Fatalf("retrying a stage that never ran: %v", err)
@@ -121,10 +124,10 @@ func TestManualStageRetry(t *testing.T) {
 	h.noop.fail["Flaky"] = 2
 	h.noop.mu.Unlock()
 	h.repos.push("repo", "main", map[string]string{"a": "2"}, "B")
-	b := h.latestID("manual", 2)
+	b := h.nthExecution("manual", 2)
 	h.waitStatus("manual", b, StatusFailed)
 	h.repos.push("repo", "main", map[string]string{"a": "3"}, "C")
-	c := h.latestID("manual", 3)
+	c := h.nthExecution("manual", 3)
 	h.waitStatus("manual", c, StatusFailed)
 	if _, err := h.e.RetryStageExecution(testCtx(), "manual", "Work", b, "ALL_ACTIONS"); !errNotLatestExecution.Is(err) {
 		t.Fatalf("retrying an older execution: %v", err)
@@ -144,16 +147,16 @@ func TestRollback(t *testing.T) {
 	h := newHarness(t)
 	c1 := h.repos.push("repo", "main", map[string]string{"a": "1"}, "good")
 	h.create(pipelineJSON("rb", ModeQueued, fmt.Sprintf(deployStage, `, "onFailure": {"result": "ROLLBACK"}`)))
-	x1 := h.latestID("rb", 1)
+	x1 := h.nthExecution("rb", 1)
 	h.waitStatus("rb", x1, StatusSucceeded)
 
 	h.noop.mu.Lock()
 	h.noop.fail["Deployer"] = 1
 	h.noop.mu.Unlock()
 	c2 := h.repos.push("repo", "main", map[string]string{"a": "2"}, "bad")
-	x2 := h.latestID("rb", 2)
+	x2 := h.nthExecution("rb", 2)
 	h.waitStatus("rb", x2, StatusFailed)
-	x3 := h.latestID("rb", 3)
+	x3 := h.nthExecution("rb", 3)
 	h.waitStatus("rb", x3, StatusSucceeded)
 	rb := h.exec("rb", x3)
 	if rb.ExecutionType != TypeRollback || rb.Trigger.TriggerType != TriggerAutomatedRollback || rb.RollbackMetadata == nil || rb.RollbackMetadata.RollbackTargetPipelineExecutionID != x1 {
@@ -240,7 +243,7 @@ func TestStageConditions(t *testing.T) {
 			}
 			h.repos.push("repo", "main", map[string]string{"a": "1"}, "fix: A")
 			h.create(pipelineJSON("cond", ModeSuperseded, fmt.Sprintf(deployStage, ", "+c.cond), `{"name": "Last", "actions": [`+noop("Last", 1, "")+`]}`))
-			id := h.latestID("cond", 1)
+			id := h.nthExecution("cond", 1)
 			h.waitStatus("cond", id, c.wantExec)
 			st, _ := h.stageOf("cond", id, "Deploy")
 			if st != c.wantStage {
@@ -273,16 +276,16 @@ func TestOnSuccessAlarmRollsBack(t *testing.T) {
 	h.alarms.set("errors", "OK")
 	h.repos.push("repo", "main", map[string]string{"a": "1"}, "good")
 	h.create(pipelineJSON("guard", ModeQueued, fmt.Sprintf(deployStage, `, "onSuccess": {"conditions": [{"result": "ROLLBACK", "rules": [`+rule("CloudWatchAlarm", `{"AlarmName": "errors"}`)+`]}]}`)))
-	x1 := h.latestID("guard", 1)
+	x1 := h.nthExecution("guard", 1)
 	h.waitStatus("guard", x1, StatusSucceeded)
 	// The alarm fires once, right after the second deployment.
 	h.alarms.mu.Lock()
 	h.alarms.next = map[string][]string{"errors": {"ALARM"}}
 	h.alarms.mu.Unlock()
 	h.repos.push("repo", "main", map[string]string{"a": "2"}, "bad")
-	x2 := h.latestID("guard", 2)
+	x2 := h.nthExecution("guard", 2)
 	h.waitStatus("guard", x2, StatusFailed)
-	x3 := h.latestID("guard", 3)
+	x3 := h.nthExecution("guard", 3)
 	h.waitStatus("guard", x3, StatusSucceeded)
 	if x := h.exec("guard", x3); x.ExecutionType != TypeRollback || x.RollbackMetadata.RollbackTargetPipelineExecutionID != x1 {
 		t.Fatalf("rollback %+v", x)
@@ -297,7 +300,7 @@ func TestApprovalTimeout(t *testing.T) {
 	h.repos.push("repo", "main", map[string]string{"a": "1"}, "A")
 	h.create(pipelineJSON("appr", ModeSuperseded, `{"name": "Approve", "actions": [{"name": "Approval",
       "actionTypeId": {"category": "Approval", "owner": "AWS", "provider": "Manual", "version": "1"}}]}`))
-	id := h.latestID("appr", 1)
+	id := h.nthExecution("appr", 1)
 	start := time.Now()
 	h.waitStatus("appr", id, StatusFailed)
 	if el := time.Since(start); el > 5*time.Second {
@@ -315,7 +318,7 @@ func TestApprovalRejected(t *testing.T) {
 	h.repos.push("repo", "main", map[string]string{"a": "1"}, "A")
 	h.create(pipelineJSON("appr", ModeSuperseded, `{"name": "Approve", "actions": [{"name": "Approval",
       "actionTypeId": {"category": "Approval", "owner": "AWS", "provider": "Manual", "version": "1"}}]}`))
-	id := h.latestID("appr", 1)
+	id := h.nthExecution("appr", 1)
 	waitFor(t, "approval", func() bool {
 		_, err := h.e.Approve(testCtx(), "appr", "Approve", "Approval", true, "not today")
 		return err == nil

@@ -28,7 +28,7 @@ func TestRestartReattachesBuildAndApproval(t *testing.T) {
       "actionTypeId": {"category": "Approval", "owner": "AWS", "provider": "Manual", "version": "1"}}]}`,
 		`{"name": "Ship", "actions": [{"name": "Ship", "actionTypeId": {"category": "Build", "owner": "Custom", "provider": "Noop", "version": "1"},
       "inputArtifacts": [{"name": "Built"}], "configuration": {"Message": "#{BuildVariables.BUILT}"}}]}`))
-	id := h.latestID("durable", 1)
+	id := h.nthExecution("durable", 1)
 	waitFor(t, "the build to start", func() bool {
 		st, _ := h.e.GetPipelineState(testCtx(), "durable")
 		a := st.StageStates[1].ActionStates[0].LatestExecution
@@ -36,7 +36,7 @@ func TestRestartReattachesBuildAndApproval(t *testing.T) {
 	})
 	// A second push queues behind it.
 	h.repos.push("repo", "main", map[string]string{"a": "v2"}, "B")
-	b := h.latestID("durable", 2)
+	b := h.nthExecution("durable", 2)
 	waitFor(t, "B at Build's boundary", func() bool {
 		in := h.e.inbound(pipelineKey(testScope.AccountID, testScope.Region, "durable"), "Build")
 		return len(in) == 1 && in[0] == b
@@ -98,7 +98,7 @@ func TestRestartFailsUnresumableAction(t *testing.T) {
 	h.noop.block = make(chan struct{})
 	h.repos.push("repo", "main", map[string]string{"a": "1"}, "A")
 	h.create(pipelineJSON("fragile", ModeSuperseded, `{"name": "Work", "actions": [`+noop("Work", 1, "")+`]}`))
-	id := h.latestID("fragile", 1)
+	id := h.nthExecution("fragile", 1)
 	waitFor(t, "Work running", func() bool {
 		_, acts := h.stageOf("fragile", id, "Work")
 		return acts["Work"] == StatusInProgress
@@ -133,7 +133,7 @@ func TestRestartResumesStopping(t *testing.T) {
 	h.builds.gate = gate
 	h.repos.push("repo", "main", map[string]string{"a": "v1"}, "A")
 	h.create(pipelineJSON("stopme", ModeQueued, buildStage, `{"name": "After", "actions": [`+noop("After", 1, "")+`]}`))
-	id := h.latestID("stopme", 1)
+	id := h.nthExecution("stopme", 1)
 	waitFor(t, "build", func() bool {
 		st, _ := h.e.GetPipelineState(testCtx(), "stopme")
 		a := st.StageStates[1].ActionStates[0].LatestExecution

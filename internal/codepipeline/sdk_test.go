@@ -312,10 +312,10 @@ func TestSDKRollbackStage(t *testing.T) {
 	c, _, h := startSDK(t)
 	h.repos.push("repo", "main", map[string]string{"a": "1"}, "good")
 	h.create(pipelineJSON("rbs", ModeQueued, fmt.Sprintf(deployStage, "")))
-	x1 := h.latestID("rbs", 1)
+	x1 := h.nthExecution("rbs", 1)
 	h.waitStatus("rbs", x1, StatusSucceeded)
 	h.repos.push("repo", "main", map[string]string{"a": "2"}, "next")
-	x2 := h.latestID("rbs", 2)
+	x2 := h.nthExecution("rbs", 2)
 	h.waitStatus("rbs", x2, StatusSucceeded)
 	out, err := c.RollbackStage(bg, &codepipeline.RollbackStageInput{PipelineName: aws.String("rbs"), StageName: aws.String("Deploy"), TargetPipelineExecutionId: aws.String(x1)})
 	if err != nil {

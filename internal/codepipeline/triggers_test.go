@@ -126,7 +126,7 @@ func TestBranchFilterOnPush(t *testing.T) {
 	}
 	h.repos.push("repo", "develop", map[string]string{"a": "0"}, "base")
 	h.create(triggerPipeline)
-	base := h.latestID("flow", 1)
+	base := h.nthExecution("flow", 1)
 	h.waitStatus("flow", base, StatusSucceeded)
 
 	h.repos.push("repo", "feature/login", map[string]string{"a": "1"}, "feature work")
@@ -135,7 +135,7 @@ func TestBranchFilterOnPush(t *testing.T) {
 		t.Fatalf("a push to another branch (or of excluded paths only) started an execution: %d executions", n)
 	}
 	rel := h.repos.push("repo", "release/1.0", map[string]string{"a": "2"}, "release 1.0")
-	id := h.latestID("flow", 2)
+	id := h.nthExecution("flow", 2)
 	h.waitStatus("flow", id, StatusSucceeded)
 	x := h.exec("flow", id)
 	if x.Trigger.TriggerType != TriggerWebhookV2 || x.ArtifactRevisions[0].RevisionID != rel.NewCommit {
@@ -145,7 +145,7 @@ func TestBranchFilterOnPush(t *testing.T) {
 		t.Errorf("revision summary %q", x.ArtifactRevisions[0].RevisionSummary)
 	}
 	h.repos.pushTag("repo", "v1.0.0", rel.NewCommit)
-	h.latestID("flow", 3)
+	h.nthExecution("flow", 3)
 	h.repos.pushTag("repo", "nightly", rel.NewCommit)
 	if n := len(h.executions("flow")); n != 3 {
 		t.Fatalf("%d executions after tag pushes, want 3", n)
@@ -156,14 +156,14 @@ func TestCodeCommitBranchOnly(t *testing.T) {
 	h := newHarness(t)
 	first := h.repos.push("repo", "main", map[string]string{"a": "0"}, "base")
 	h.create(pipelineJSON("cc", ModeSuperseded, `{"name": "Work", "actions": [`+noop("Work", 1, "")+`]}`))
-	h.latestID("cc", 1)
+	h.nthExecution("cc", 1)
 	h.repos.push("repo", "dev", map[string]string{"a": "1"}, "dev work")
 	h.repos.push("other", "main", map[string]string{"a": "1"}, "other repo")
 	if n := len(h.executions("cc")); n != 1 {
 		t.Fatalf("%d executions; pushes to another branch or repository must not start the pipeline", n)
 	}
 	h.repos.push("repo", "main", map[string]string{"a": "2"}, "main work")
-	id := h.latestID("cc", 2)
+	id := h.nthExecution("cc", 2)
 	if x := h.exec("cc", id); x.Trigger.TriggerType != TriggerPoll {
 		t.Errorf("trigger %+v (PollForSourceChanges defaults to true)", x.Trigger)
 	}
@@ -200,7 +200,7 @@ func TestWebhookSignatures(t *testing.T) {
 	p = strings.Replace(p, `"name": "flow"`, `"name": "gh"`, 1)
 	// The create-started execution fails (no network); that is fine.
 	h.create(p)
-	h.latestID("gh", 1)
+	h.nthExecution("gh", 1)
 	srv := httptest.NewServer(h.e.WebhookHandler())
 	defer srv.Close()
 	body := `{"ref": "refs/heads/release/2.0", "before": "0000000000000000000000000000000000000000", "after": "1111111111111111111111111111111111111111",
@@ -238,7 +238,7 @@ func TestWebhookSignatures(t *testing.T) {
 	if got := post(map[string]string{"X-GitHub-Event": "push", "X-Hub-Signature-256": sign("s3cret", body)}, body); got != 200 {
 		t.Fatalf("signed delivery: %d", got)
 	}
-	id := h.latestID("gh", 2)
+	id := h.nthExecution("gh", 2)
 	x := h.exec("gh", id)
 	if x.Trigger.TriggerType != TriggerWebhookV2 || x.Trigger.TriggerDetail != ghArn {
 		t.Errorf("trigger %+v", x.Trigger)
@@ -294,7 +294,7 @@ func TestGitConnectionSource(t *testing.T) {
       "configuration": {"ConnectionArn": "` + arn + `", "FullRepositoryId": "team/app", "BranchName": "main", "OutputArtifactFormat": "` + format + `"},
       "outputArtifacts": [{"name": "Src"}]}]},
     {"name": "Work", "actions": [` + noop("Work", 1, `, "configuration": {"Message": "#{SourceVariables.CommitMessage} #{SourceVariables.FullRepositoryName}"}`) + `]}]}`)
-		id := h.latestID(name, 1)
+		id := h.nthExecution(name, 1)
 		h.waitStatus(name, id, StatusSucceeded)
 		ds, _, _ := h.e.ListActionExecutions(testCtx(), name, id, 0, "")
 		for _, d := range ds {
