@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"debug/elf"
 	"encoding/binary"
@@ -40,8 +39,7 @@ type Docker struct {
 	opts DockerOptions
 	cli  *client.Client
 
-	helpers    sync.Once
-	helpersErr error
+	ws workspace
 }
 
 // DockerOptions configure a Docker runner.
@@ -176,30 +174,22 @@ func (d *Docker) Setup(ctx context.Context, spec Spec) (Env, error) {
 	if err := os.MkdirAll(d.Dir, 0o755); err != nil {
 		return nil, err
 	}
-	bin := filepath.Join(d.Dir, "bin")
-	d.helpers.Do(func() {
-		if d.helpersErr = os.MkdirAll(bin, 0o755); d.helpersErr == nil {
-			d.helpersErr = os.WriteFile(filepath.Join(bin, "codebuild-hash-files"), []byte(hashFilesScript), 0o755)
-		}
-	})
-	if d.helpersErr != nil {
-		return nil, d.helpersErr
+	bin, err := d.ws.bin(d.Dir)
+	if err != nil {
+		return nil, err
 	}
-	root, err := os.MkdirTemp(d.Dir, "src")
+	root, state, err := newBuildRoot(d.Dir)
 	if err != nil {
 		return nil, err
 	}
 	buildRoot := dockerOutput + "/" + filepath.Base(root)
 	e := &dockerEnv{
-		d: d, spec: spec, image: spec.Image, imagePath: imagePath,
-		root: root, buildRoot: buildRoot, state: filepath.Join(root, "tmp"), buildState: buildRoot + "/tmp",
+		d: d, spec: spec, image: spec.Image, imagePath: imagePath, token: newToken(),
+		root: root, buildRoot: buildRoot, state: state, buildState: buildRoot + "/tmp",
 		name:    containerName(spec.BuildID, root),
 		pending: map[int]chan Result{}, sessions: map[string]*dockerSession{}, shells: map[string]shellProbe{},
 		conns: map[*client.HijackedResponse]bool{},
 	}
-	tok := make([]byte, 16)
-	rand.Read(tok)
-	e.token = "skiff-" + hex.EncodeToString(tok)
 	e.out = spec.Output
 	if e.out == nil {
 		e.out = func([]byte) {}
@@ -207,19 +197,6 @@ func (d *Docker) Setup(ctx context.Context, spec Spec) (Env, error) {
 	fail := func(err error) (Env, error) {
 		os.RemoveAll(root)
 		return nil, err
-	}
-	for _, dir := range []string{e.state, filepath.Join(root, "src")} {
-		if err := os.Mkdir(dir, 0o755); err != nil {
-			return fail(err)
-		}
-	}
-	// Run-as users need to reach the source directory, and their shells
-	// write state like /tmp.
-	if err := os.Chmod(root, 0o755); err != nil {
-		return fail(err)
-	}
-	if err := os.Chmod(e.state, 0o1777); err != nil {
-		return fail(err)
 	}
 
 	binds := []string{root + ":" + buildRoot, bin + ":" + dockerBin + ":ro"}

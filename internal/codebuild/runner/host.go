@@ -3,8 +3,6 @@ package runner
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -30,8 +28,7 @@ type Host struct {
 	// commands CodeBuild images provide. It is created if missing.
 	Dir string
 
-	helpers    sync.Once
-	helpersErr error
+	ws workspace
 }
 
 // NewHost returns a host runner keeping build directories under dir.
@@ -109,42 +106,21 @@ func (h *Host) Setup(ctx context.Context, spec Spec) (Env, error) {
 	if err := os.MkdirAll(h.Dir, 0o755); err != nil {
 		return nil, err
 	}
-	h.helpers.Do(func() {
-		bin := filepath.Join(h.Dir, "bin")
-		if h.helpersErr = os.MkdirAll(bin, 0o755); h.helpersErr == nil {
-			h.helpersErr = os.WriteFile(filepath.Join(bin, "codebuild-hash-files"), []byte(hashFilesScript), 0o755)
-		}
-	})
-	if h.helpersErr != nil {
-		return nil, h.helpersErr
+	bin, err := h.ws.bin(h.Dir)
+	if err != nil {
+		return nil, err
 	}
-	root, err := os.MkdirTemp(h.Dir, "src")
+	root, state, err := newBuildRoot(h.Dir)
 	if err != nil {
 		return nil, err
 	}
 	e := &hostEnv{
-		spec: spec, root: root, state: filepath.Join(root, "tmp"), bin: filepath.Join(h.Dir, "bin"),
+		spec: spec, root: root, state: state, bin: bin, token: newToken(),
 		procs: map[int]*os.Process{}, pending: map[int]chan Result{}, sessions: map[string]*session{},
 	}
-	tok := make([]byte, 16)
-	rand.Read(tok)
-	e.token = "skiff-" + hex.EncodeToString(tok)
 	fail := func(err error) (Env, error) {
 		os.RemoveAll(root)
 		return nil, err
-	}
-	for _, d := range []string{e.state, filepath.Join(root, "src")} {
-		if err := os.Mkdir(d, 0o755); err != nil {
-			return fail(err)
-		}
-	}
-	// MkdirTemp makes the root private; run-as users need to reach the
-	// source directory, and their shells write state like /tmp.
-	if err := os.Chmod(root, 0o755); err != nil {
-		return fail(err)
-	}
-	if err := os.Chmod(e.state, 0o1777); err != nil {
-		return fail(err)
 	}
 	e.outR, e.outW, err = os.Pipe()
 	if err != nil {
