@@ -277,7 +277,9 @@ func (g *gitRepo) push(file, content, message string) string {
 
 // TestPipelineSupersededVsQueued pushes A, waits until its build runs, then
 // pushes B and C in quick succession, against the real engines (git push
-// to CodeCommit, CodeBuild running `sleep`), once per execution mode.
+// to CodeCommit, CodeBuild running a shell loop), once per execution mode.
+// A's build waits for a gate file the test writes once B and C are where
+// the mode puts them (a fixed sleep could end first on a loaded machine).
 //
 // SUPERSEDED (AWS: "a more recent execution can overtake an older one"): B
 // finishes Source and waits at Build's boundary while A builds; C arrives
@@ -288,7 +290,9 @@ func (g *gitRepo) push(file, content, message string) string {
 func TestPipelineSupersededVsQueued(t *testing.T) {
 	p := start(t, t.TempDir())
 	env := newPipelineEnv(t, p)
-	env.buildProject("sleeper", "sleep 3")
+	// Builds wait for the gate file named after their pipeline.
+	gates := t.TempDir()
+	env.buildProject("sleeper", `while [ ! -f "`+gates+`/${CODEBUILD_INITIATOR#codepipeline/}" ]; do sleep 0.05; done`)
 	for _, mode := range []cptypes.ExecutionMode{cptypes.ExecutionModeSuperseded, cptypes.ExecutionModeQueued} {
 		t.Run(string(mode), func(t *testing.T) {
 			t.Parallel()
@@ -318,8 +322,17 @@ func TestPipelineSupersededVsQueued(t *testing.T) {
 						aws.ToString(st.InboundExecutions[1].PipelineExecutionId) == c, nil
 				})
 				if runs, _ := actionRuns(cp, name, a); runs["Build"].Status != cptypes.ActionExecutionStatusInProgress {
-					t.Fatalf("A's build ended (%s) before B and C were seen queued: make its sleep longer", runs["Build"].Status)
+					t.Fatalf("A's build ended (%s) before B and C were seen queued", runs["Build"].Status)
 				}
+			} else {
+				// C takes B's place at Build's boundary while A builds.
+				waitEnded(t, cp, name, b, 30*time.Second)
+				if runs, _ := actionRuns(cp, name, a); runs["Build"].Status != cptypes.ActionExecutionStatusInProgress {
+					t.Fatalf("A's build ended (%s) before B ended", runs["Build"].Status)
+				}
+			}
+			if err := os.WriteFile(filepath.Join(gates, name), nil, 0o644); err != nil {
+				t.Fatal(err)
 			}
 
 			xa := waitEnded(t, cp, name, a, 30*time.Second)

@@ -2,10 +2,12 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -83,6 +85,19 @@ func TestScripts(t *testing.T) {
 					}
 					time.Sleep(20 * time.Millisecond)
 				}
+			},
+			// freeport NAME sets NAME to a local TCP port that was free a
+			// moment ago, for a listener a script makes (a fixed port may
+			// be taken on a shared machine).
+			"freeport": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 1 {
+					ts.Fatalf("usage: freeport NAME")
+				}
+				l, err := net.Listen("tcp", "127.0.0.1:0")
+				ts.Check(err)
+				port := l.Addr().(*net.TCPAddr).Port
+				ts.Check(l.Close())
+				ts.Setenv(args[0], strconv.Itoa(port))
 			},
 			// stackstatus NAME WANT polls until the stack reaches a
 			// terminal status and checks it.

@@ -98,7 +98,7 @@ phases:
 		t.Fatalf("start missing: %v", err)
 	}
 	var b types.Build
-	for i := 0; i < 500; i++ {
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); {
 		res, err := c.BatchGetBuilds(ctx, &cb.BatchGetBuildsInput{Ids: []string{*sb.Build.Id, "sdk-project:00000000-0000-0000-0000-000000000000"}})
 		if err != nil {
 			t.Fatal(err)
@@ -255,7 +255,7 @@ phases:
 		t.Fatal(err)
 	}
 	var bb types.BuildBatch
-	for i := 0; i < 1000; i++ {
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); {
 		res, err := c.BatchGetBuildBatches(ctx, &cb.BatchGetBuildBatchesInput{Ids: []string{*out.BuildBatch.Id}})
 		if err != nil {
 			t.Fatal(err)

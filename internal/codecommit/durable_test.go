@@ -161,7 +161,7 @@ func TestRecoverAfterCrash(t *testing.T) {
 		if ev.Ref != "refs/heads/lost" {
 			t.Fatalf("subscriber got %+v", ev)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(20 * time.Second):
 		t.Fatal("recovered event not delivered to a subscriber")
 	}
 	evs := eventsOf(t, e2, "r")

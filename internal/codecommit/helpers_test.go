@@ -140,7 +140,7 @@ func (g *gitClient) commitFile(dir, path, content, msg string) string {
 // waitFor polls cond until it holds or the time is up.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

@@ -683,7 +683,7 @@ func (h *harness) create(js string) {
 // waitFor polls cond until it holds.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		if cond() {
 			return
@@ -715,7 +715,7 @@ func (h *harness) exec(name, id string) *PipelineExecution {
 func (h *harness) waitStatus(name, id, status string) {
 	h.t.Helper()
 	var last string
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		x, err := h.e.GetPipelineExecution(testCtx(), name, id)
 		if err == nil {

@@ -93,7 +93,7 @@ func newHealthTarget(t *testing.T) *healthTarget {
 
 func (f *fixture) waitState(tgARN string, tgt Target, state, reason string) TargetHealth {
 	f.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		hs, changed, err := f.e.health(f.ctx, tgARN, []Target{tgt})
 		if err != nil {

@@ -211,7 +211,7 @@ func (f *fixture) register(tgARN string, bs ...*backend_) {
 
 func (f *fixture) waitHealthy(tgARN string) {
 	f.t.Helper()
-	ctx, cancel := context.WithTimeout(f.ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(f.ctx, 30*time.Second)
 	defer cancel()
 	if err := f.e.WaitHealthy(ctx, tgARN, nil); err != nil {
 		f.t.Fatal(err)

@@ -527,7 +527,7 @@ func TestInstanceTargets(t *testing.T) {
 	// The instance moves: the next health check round picks up its new
 	// address.
 	addr.Store(map[string]string{"i-1": strings.TrimPrefix(b2.srv.URL, "http://")})
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if _, body := get(t, base+"/"); body == "i-1 restarted" {
 			break
@@ -604,7 +604,7 @@ func TestConnAlive(t *testing.T) {
 		t.Fatal("open connection reported dead")
 	}
 	c.Write([]byte("x"))
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for connAlive(c) {
 		if time.Now().After(deadline) {
 			t.Fatal("closed connection reported alive")

@@ -42,6 +42,11 @@ func TestZeroFailureShift(t *testing.T) {
 	var mu sync.Mutex
 	var failures []string
 	hits := map[string]*atomic.Int64{"blue": {}, "green": {}}
+	// blueOff is when blue's weight went to 0 (UnixNano); lateBlue counts
+	// requests sent after it that blue still answered. (Counting blue's
+	// hits after a pause would also count requests sent before the switch
+	// whose goroutine a loaded machine held up.)
+	var blueOff, lateBlue atomic.Int64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}, Timeout: 10 * time.Second}
@@ -56,6 +61,7 @@ func TestZeroFailureShift(t *testing.T) {
 					return
 				default:
 				}
+				sent := time.Now().UnixNano()
 				resp, err := client.Get(base + "/")
 				if err != nil {
 					failed.Add(1)
@@ -75,6 +81,9 @@ func TestZeroFailureShift(t *testing.T) {
 				}
 				ok.Add(1)
 				hits[string(body)].Add(1)
+				if off := blueOff.Load(); string(body) == "blue" && off != 0 && sent > off {
+					lateBlue.Add(1)
+				}
 			}
 		}()
 	}
@@ -95,12 +104,18 @@ func TestZeroFailureShift(t *testing.T) {
 		t.Fatal("green got traffic at weight 0")
 	}
 	phase(map[string]int{blue.ARN: 90, green.ARN: 10}, 400*time.Millisecond)
+	// Green's share is drawn at random: wait for it rather than count on
+	// it within the 400 ms.
+	for deadline := time.Now().Add(10 * time.Second); hits["green"].Load() == 0 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	g, b := hits["green"].Load(), hits["blue"].Load()
 	if g == 0 {
 		t.Fatal("green got no traffic at 90/10")
 	}
-	phase(map[string]int{blue.ARN: 0, green.ARN: 100}, 100*time.Millisecond)
-	blueAfter := hits["blue"].Load()
+	phase(map[string]int{blue.ARN: 0, green.ARN: 100}, 0)
+	blueOff.Store(time.Now().UnixNano())
+	time.Sleep(100 * time.Millisecond)
 	if err := f.e.DeregisterTargets(f.ctx, blue.ARN, []Target{b1.target(), b2.target()}); err != nil {
 		t.Fatal(err)
 	}
@@ -116,10 +131,10 @@ func TestZeroFailureShift(t *testing.T) {
 	if failed.Load() != 0 {
 		t.Fatalf("%d requests failed: %v", failed.Load(), failures[:min(len(failures), 5)])
 	}
-	if hits["blue"].Load() != blueAfter {
-		t.Fatalf("blue got %d requests after its weight went to 0", hits["blue"].Load()-blueAfter)
+	if n := lateBlue.Load(); n != 0 {
+		t.Fatalf("blue got %d requests after its weight went to 0", n)
 	}
-	if ok.Load() < 500 {
+	if ok.Load() < 200 { // 1,000 to 2,500 here, fewer on a loaded machine
 		t.Fatalf("only %d requests: traffic was not steady", ok.Load())
 	}
 }
@@ -209,13 +224,33 @@ func TestMetrics(t *testing.T) {
 
 	lbDim := Dimension{"LoadBalancer", "app/metrics/" + lb.ID}
 	tgDim := Dimension{"TargetGroup", "targetgroup/metrics/" + tg.ID}
+	// The publisher also runs by itself every 100 ms (10 s scaled), so the
+	// requests above may be split over more than one publish: add the
+	// counts and statistic sets up, and take the largest of a gauge.
+	gauges := map[string]bool{"HealthyHostCount": true, "UnHealthyHostCount": true, "ActiveConnectionCount": true}
 	one := func(name string, dims ...Dimension) Datum {
 		t.Helper()
 		ds := f.sink.find(name, dims...)
-		if len(ds) != 1 {
-			t.Fatalf("%s %v: %d datums (%+v)", name, dims, len(ds), f.sink.data)
+		if len(ds) == 0 {
+			t.Fatalf("%s %v: no datums (%+v)", name, dims, f.sink.data)
 		}
-		return ds[0]
+		d := ds[0]
+		if d.StatisticValues != nil {
+			s := *d.StatisticValues
+			d.StatisticValues = &s
+		}
+		for _, x := range ds[1:] {
+			switch {
+			case x.StatisticValues != nil && d.StatisticValues != nil:
+				s, y := d.StatisticValues, x.StatisticValues
+				s.SampleCount, s.Sum, s.Min, s.Max = s.SampleCount+y.SampleCount, s.Sum+y.Sum, min(s.Min, y.Min), max(s.Max, y.Max)
+			case gauges[name]:
+				d.Value = max(d.Value, x.Value)
+			default:
+				d.Value += x.Value
+			}
+		}
+		return d
 	}
 	for _, c := range []struct {
 		name string

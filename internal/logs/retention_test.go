@@ -123,7 +123,7 @@ func TestRunJanitor(t *testing.T) {
 	go func() { e.RunJanitor(jctx); close(done) }()
 	defer func() { stop(); <-done }()
 	e.PutRetentionPolicy(ctx, "g", 1)
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if _, n := countChunks(t, st, ctx); n == 1 {
 			break

@@ -179,7 +179,7 @@ func TestDockerOneShellPerCommand(t *testing.T) {
 	// A background process keeping the output open does not delay the
 	// command's end.
 	start := time.Now()
-	if r := run(t, env, "sleep 5 & echo started", false); r.ExitCode != 0 || time.Since(start) > 2*time.Second {
+	if r := run(t, env, "sleep 60 & echo started", false); r.ExitCode != 0 || time.Since(start) > 30*time.Second {
 		t.Fatalf("background process: %+v after %v", r, time.Since(start))
 	}
 }
@@ -263,12 +263,14 @@ func TestDockerKill(t *testing.T) {
 		if !r.Killed {
 			t.Fatalf("result %+v, want Killed", r)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(20 * time.Second):
 		t.Fatal("Run did not return after Kill")
 	}
 	took := time.Since(start)
 	t.Logf("Kill took %v", took)
-	if took > time.Second {
+	// Well under docker stop's 10-second grace period, with room for a
+	// loaded machine.
+	if took > 5*time.Second {
 		t.Errorf("Kill took %v", took)
 	}
 	if pids := MarkedPIDs(marker); canSee && len(pids) > 0 {
@@ -289,7 +291,7 @@ func TestDockerRunContextCancel(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	r, err := env.Run(ctx, env.with("sleep 300", true))
-	if !errors.Is(err, context.DeadlineExceeded) || !r.Killed || time.Since(start) > 3*time.Second {
+	if !errors.Is(err, context.DeadlineExceeded) || !r.Killed || time.Since(start) > 30*time.Second {
 		t.Fatalf("%+v %v after %v", r, err, time.Since(start))
 	}
 }

@@ -194,7 +194,7 @@ func TestHostKillEndsTheWholeTree(t *testing.T) {
 		r, _ := env.Run(context.Background(), env.with("sleep 300 & setsid sleep 301 & sh -c 'sleep 302'", true))
 		done <- r
 	}()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for len(MarkedPIDs(marker)) < 4 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -207,7 +207,7 @@ func TestHostKillEndsTheWholeTree(t *testing.T) {
 		if !r.Killed {
 			t.Fatalf("result %+v, want Killed", r)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(20 * time.Second):
 		t.Fatal("Run did not return after Kill")
 	}
 	if pids := MarkedPIDs(marker); len(pids) > 0 {

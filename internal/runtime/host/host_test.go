@@ -115,7 +115,7 @@ func TestOutputShippedToLogs(t *testing.T) {
 		t.Fatalf("%+v %v", res, err)
 	}
 	key := "/skiff/instances/i-logs"
-	waitFor(t, "daemon output", 5*time.Second, func() bool {
+	waitFor(t, "daemon output", 20*time.Second, func() bool {
 		l := logs.get(key)
 		return contains(l, "hook says hi") && contains(l, "to stderr") && contains(l, "tick 5") && contains(l, "LifecycleEvent - ApplicationStart")
 	})
@@ -183,9 +183,11 @@ func TestMetricsSampled(t *testing.T) {
 	if _, err := r.Run(ctx, "i-busy", runtime.Command{Path: p}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "CPU sample", 10*time.Second, func() bool {
+	// (Well above an idle process's 0, and within reach of a loop that
+	// shares a loaded machine's cores with many others.)
+	waitFor(t, "CPU sample", 30*time.Second, func() bool {
 		d, ok := m.last("skiff/Instances/CPUUtilization/i-busy")
-		return ok && d.Value > 30 && d.Unit == "Percent"
+		return ok && d.Value > 10 && d.Unit == "Percent"
 	})
 	mem, ok := m.last("skiff/Instances/MemoryUsed/i-busy")
 	if !ok || mem.Value <= 0 || mem.Unit != "Bytes" {
@@ -283,7 +285,7 @@ func TestRecoverAfterKill(t *testing.T) {
 		t.Fatalf("daemon not adopted: %+v", ps)
 	}
 	// Shipping resumes from the saved offsets: new beats arrive.
-	waitFor(t, "output after recovery", 5*time.Second, func() bool {
+	waitFor(t, "output after recovery", 20*time.Second, func() bool {
 		return len(logs.get("/skiff/instances/i-survivor")) > 5
 	})
 	if err := r.Terminate(context.Background(), "i-survivor"); err != nil {

@@ -146,7 +146,7 @@ echo started
 			t.Fatalf("start: %+v %v", res, err)
 		}
 		var pids []int
-		deadline := time.Now().Add(5 * time.Second)
+		deadline := time.Now().Add(20 * time.Second)
 		for {
 			ps, err := rt.Processes("i-daemon")
 			if err != nil {
