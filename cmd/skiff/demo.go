@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -903,12 +904,11 @@ func (t *trafficGen) record(key string, is5xx bool) {
 // mix describes the answers of the last window ("100% v1", "82% v1 · 18%
 // HTTP 500") and returns with it a signature: the answers that made up at
 // least 5%, so a narrator prints only when the mix really changes.
-func (t *trafficGen) mix(window time.Duration) (text string, shares map[string]int) {
+func (t *trafficGen) mix(window time.Duration) (text string, shares map[string]int, total int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	cut := time.Now().Add(-window)
 	n := map[string]int{}
-	total := 0
 	for _, s := range t.recent {
 		if s.at.After(cut) {
 			n[s.key]++
@@ -916,7 +916,7 @@ func (t *trafficGen) mix(window time.Duration) (text string, shares map[string]i
 		}
 	}
 	if total < 5 {
-		return "", nil
+		return "", nil, total
 	}
 	var keys []string
 	for k := range n {
@@ -929,25 +929,35 @@ func (t *trafficGen) mix(window time.Duration) (text string, shares map[string]i
 		shares[k] = (n[k]*100 + total/2) / total
 		parts = append(parts, fmt.Sprintf("%d%% %s", shares[k], k))
 	}
-	return strings.Join(parts, " · "), shares
+	return strings.Join(parts, " · "), shares, total
 }
 
 // mixPrinter narrates the traffic mix when it changes: a new kind of
-// answer (at 5% or more), one gone, or a share that moved by 10 points and
-// held for a moment.
+// answer (at 5% or more), one gone, or a share that moved by 10 points —
+// and by more than sampling noise could (shifted) — and held for a moment.
 type mixPrinter struct {
 	printed map[string]int
 	at      time.Time
 }
 
+// mixWindow is how much recent traffic a mix is judged on. At the demo's
+// time scale traffic shifts within seconds and 2 s (40 answers) follows
+// it; slower runs hold each canary step for minutes, so a longer window
+// (up to the 200 answers the generator keeps) keeps sampling noise —
+// several points either way on 40 answers — from reading as a shift.
+func (r *demoRun) mixWindow() time.Duration {
+	return min(max(time.Duration(float64(2*time.Second)*r.slow), 2*time.Second), 10*time.Second)
+}
+
 func (m *mixPrinter) update(r *demoRun) {
-	text, shares := r.traffic.mix(2 * time.Second)
+	win := r.mixWindow()
+	text, shares, n := r.traffic.mix(win)
 	if shares == nil {
 		return
 	}
 	changed := false
 	for k, v := range shares {
-		if p, ok := m.printed[k]; (!ok && v >= 5) || (ok && abs(v-p) >= 10 && time.Since(m.at) > 1500*time.Millisecond) {
+		if p, ok := m.printed[k]; (!ok && v >= 5) || (ok && shifted(p, v, n) && time.Since(m.at) > win*3/4) {
 			changed = true
 		}
 	}
@@ -960,6 +970,16 @@ func (m *mixPrinter) update(r *demoRun) {
 		m.printed, m.at = shares, time.Now()
 		r.logf("traffic: %s", text)
 	}
+}
+
+// shifted reports whether a share (in percent) that was printed as from
+// and now reads to, over n answers, really moved: by 10 points at least,
+// and by more than three standard errors of the difference of two such
+// readings (about 12 points for a 20 % share of 200 answers, 27 of 40).
+func shifted(from, to, n int) bool {
+	p := float64(from) / 100
+	noise := 3 * math.Sqrt(2*p*(1-p)/float64(n)) * 100
+	return float64(abs(to-from)) >= max(10, noise)
 }
 
 func abs(n int) int {

@@ -103,3 +103,27 @@ func TestDemo(t *testing.T) {
 		t.Errorf("the demo took %s, over the 2 minutes it promises", res.Duration)
 	}
 }
+
+// The traffic narration prints a moved share only when the move is larger
+// than the sampling noise of the window it was read from.
+func TestShifted(t *testing.T) {
+	for _, c := range []struct {
+		from, to, n int
+		want        bool
+	}{
+		{20, 100, 40, true},  // a canary finishing its shift
+		{20, 26, 200, false}, // noise around a 20 % canary at time scale 1
+		{17, 26, 200, false},
+		{20, 35, 200, true},
+		{20, 40, 40, false}, // 40 answers cannot tell 20 from 40 apart
+		{20, 50, 40, true},
+		{0, 9, 200, false}, // under the 10-point floor
+		{100, 85, 200, true},
+		{50, 62, 200, false},
+		{50, 66, 200, true},
+	} {
+		if got := shifted(c.from, c.to, c.n); got != c.want {
+			t.Errorf("shifted(%d, %d, %d) = %v, want %v", c.from, c.to, c.n, got, c.want)
+		}
+	}
+}
