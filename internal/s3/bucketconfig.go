@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/skiff-dev/skiff/internal/apierr"
 	"github.com/skiff-dev/skiff/internal/store"
 )
 
@@ -618,6 +619,14 @@ func (k bucketConfig[T]) del(ctx context.Context, e *Engine, bucket string) erro
 	})
 }
 
+// notConfigured is Get's answer for a configuration that has no default:
+// its own not-found error naming the bucket.
+func notConfigured[T any](code apierr.Code, msg string) func(bucket string) (*T, error) {
+	return func(bucket string) (*T, error) {
+		return nil, code.New("%s", msg).With("BucketName", bucket)
+	}
+}
+
 var (
 	encryptionConfig = bucketConfig[EncryptionConfig]{
 		field:    func(b *bucketRec) **EncryptionConfig { return &b.Encryption },
@@ -625,30 +634,22 @@ var (
 		absent:   func(string) (*EncryptionConfig, error) { return defaultEncryption(), nil },
 	}
 	publicAccessBlockConfig = bucketConfig[PublicAccessBlockConfig]{
-		field: func(b *bucketRec) **PublicAccessBlockConfig { return &b.PublicAccessBlock },
-		absent: func(bucket string) (*PublicAccessBlockConfig, error) {
-			return nil, errNoSuchPublicAccessBlock.New("The public access block configuration was not found").With("BucketName", bucket)
-		},
+		field:  func(b *bucketRec) **PublicAccessBlockConfig { return &b.PublicAccessBlock },
+		absent: notConfigured[PublicAccessBlockConfig](errNoSuchPublicAccessBlock, "The public access block configuration was not found"),
 	}
 	corsConfig = bucketConfig[CORSConfig]{
 		field:    func(b *bucketRec) **CORSConfig { return &b.CORS },
 		validate: (*CORSConfig).validate,
-		absent: func(bucket string) (*CORSConfig, error) {
-			return nil, errNoSuchCORS.New("The CORS configuration does not exist").With("BucketName", bucket)
-		},
+		absent:   notConfigured[CORSConfig](errNoSuchCORS, "The CORS configuration does not exist"),
 	}
 	ownershipConfig = bucketConfig[OwnershipControls]{
 		field:    func(b *bucketRec) **OwnershipControls { return &b.Ownership },
 		validate: (*OwnershipControls).validate,
-		absent: func(bucket string) (*OwnershipControls, error) {
-			return nil, errNoSuchOwnershipControls.New("The bucket ownership controls were not found").With("BucketName", bucket)
-		},
+		absent:   notConfigured[OwnershipControls](errNoSuchOwnershipControls, "The bucket ownership controls were not found"),
 	}
 	websiteConfig = bucketConfig[WebsiteConfig]{
 		field:    func(b *bucketRec) **WebsiteConfig { return &b.Website },
 		validate: (*WebsiteConfig).validate,
-		absent: func(bucket string) (*WebsiteConfig, error) {
-			return nil, errNoSuchWebsite.New("The specified bucket does not have a website configuration").With("BucketName", bucket)
-		},
+		absent:   notConfigured[WebsiteConfig](errNoSuchWebsite, "The specified bucket does not have a website configuration"),
 	}
 )
