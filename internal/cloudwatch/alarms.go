@@ -1330,10 +1330,11 @@ func (e *Engine) evaluate(ctx context.Context, all bool) int {
 	if len(due) == 0 {
 		return 0
 	}
-	if fs := e.beforeEval.Load(); fs != nil {
-		for _, f := range *fs {
-			f(ctx)
-		}
+	e.hookMu.Lock()
+	hooks := e.beforeEval
+	e.hookMu.Unlock()
+	for _, f := range hooks {
+		f(ctx)
 	}
 	results := make([]*transition, len(due))
 	var wg sync.WaitGroup

@@ -43,24 +43,17 @@ type Engine struct {
 	// evalWorkers bounds parallel alarm evaluations.
 	evalWorkers int
 	// beforeEval run before alarms are evaluated (BeforeEvaluate).
-	beforeEval atomic.Pointer[[]func(context.Context)]
+	hookMu     sync.Mutex
+	beforeEval []func(context.Context)
 }
 
 // BeforeEvaluate registers f to run just before due alarms are evaluated,
 // for in-process publishers that buffer datapoints (the load balancer's
 // counts): what they hold then belongs to the period being evaluated.
 func (e *Engine) BeforeEvaluate(f func(context.Context)) {
-	for {
-		old := e.beforeEval.Load()
-		var fs []func(context.Context)
-		if old != nil {
-			fs = append(fs, *old...)
-		}
-		fs = append(fs, f)
-		if e.beforeEval.CompareAndSwap(old, &fs) {
-			return
-		}
-	}
+	e.hookMu.Lock()
+	e.beforeEval = append(e.beforeEval, f)
+	e.hookMu.Unlock()
 }
 
 type publisherBox struct{ p Publisher }
