@@ -435,8 +435,6 @@ func (s *Server) closeState() {
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
-	svcs := s.gateway.Services()
-	sort.Strings(svcs)
 	w.Header().Set("Content-Type", "application/json")
 	select {
 	case <-s.ready:
@@ -445,6 +443,8 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(map[string]any{"status": "starting", "version": Version})
 		return
 	}
+	svcs := s.gateway.Services()
+	sort.Strings(svcs)
 	json.NewEncoder(w).Encode(map[string]any{
 		"status":    "ok",
 		"version":   Version,
