@@ -136,6 +136,11 @@ type inst struct {
 	procs []procInfo
 	// partial holds the unterminated last line of each file being shipped.
 	partial map[string][]byte
+	// unheld counts consecutive scans that found no process holding an
+	// output file. One miss is not enough to call it closed: a process
+	// that forks a child and exits while a scan runs can leave the file
+	// held only by a child the scan never listed.
+	unheld map[string]int
 	// dirty is set when state changed since the last save.
 	dirty bool
 	// cpu bookkeeping for CPUUtilization.
@@ -169,13 +174,16 @@ type outFile struct {
 }
 
 const (
-	markVar      = "SKIFF_INSTANCE_MARK"
-	tailBytes    = 16 << 10
-	maxLine      = 64 << 10
-	keepDone     = 20
-	shipChunk    = 1 << 20
-	defaultGroup = "/skiff/instances"
-	defaultNS    = "skiff/Instances"
+	markVar   = "SKIFF_INSTANCE_MARK"
+	tailBytes = 16 << 10
+	maxLine   = 64 << 10
+	keepDone  = 20
+	// closeAfterMisses is how many scans in a row must find an output
+	// file unheld before it counts as closed (see inst.unheld).
+	closeAfterMisses = 2
+	shipChunk        = 1 << 20
+	defaultGroup     = "/skiff/instances"
+	defaultNS        = "skiff/Instances"
 )
 
 // New returns a host runtime keeping instances under opt.Dir. Call
@@ -275,7 +283,7 @@ func (r *Runtime) Create(ctx context.Context, spec runtime.Spec) (*runtime.Insta
 	if err := os.MkdirAll(filepath.Join(dir, "out"), 0o755); err != nil {
 		return fail(err)
 	}
-	in := &inst{dir: dir, running: map[string]int{}, partial: map[string][]byte{}, st: state{
+	in := &inst{dir: dir, running: map[string]int{}, partial: map[string][]byte{}, unheld: map[string]int{}, st: state{
 		ID: spec.ID, Name: spec.Name, Account: spec.Account, Region: spec.Region, Port: port,
 		Created: time.Now().UTC().Truncate(time.Millisecond), Mark: newMark(),
 	}}
@@ -719,7 +727,7 @@ func (r *Runtime) Recover(ctx context.Context) ([]runtime.Recovered, error) {
 		if err != nil {
 			continue
 		}
-		in := &inst{dir: dir, running: map[string]int{}, partial: map[string][]byte{}}
+		in := &inst{dir: dir, running: map[string]int{}, partial: map[string][]byte{}, unheld: map[string]int{}}
 		if err := json.Unmarshal(b, &in.st); err != nil || in.st.ID != e.Name() {
 			r.log.Warn("skipping unreadable instance state", "dir", dir, "err", err)
 			continue
@@ -832,16 +840,7 @@ func (r *Runtime) refresh() {
 			}
 		}
 		in.st.Sessions = keep
-		for i := range in.st.Files {
-			f := &in.st.Files[i]
-			if f.Closed || in.running[f.Name] > 0 {
-				continue
-			}
-			if !held[filepath.Join(in.dir, "out", f.Name)] {
-				f.Closed = true
-				in.dirty = true
-			}
-		}
+		in.closeUnheld(held)
 		in.prune()
 		if in.dirty && !in.st.Terminating {
 			if err := in.save(); err != nil {
@@ -849,6 +848,27 @@ func (r *Runtime) refresh() {
 			}
 		}
 		in.mu.Unlock()
+	}
+}
+
+// closeUnheld marks Closed the output files that no Run has open and no
+// process held in closeAfterMisses scans in a row. held holds the paths
+// the latest scan found open. The caller holds in.mu.
+func (in *inst) closeUnheld(held map[string]bool) {
+	for i := range in.st.Files {
+		f := &in.st.Files[i]
+		if f.Closed {
+			continue
+		}
+		if in.running[f.Name] > 0 || held[filepath.Join(in.dir, "out", f.Name)] {
+			delete(in.unheld, f.Name)
+			continue
+		}
+		if in.unheld[f.Name]++; in.unheld[f.Name] >= closeAfterMisses {
+			delete(in.unheld, f.Name)
+			f.Closed = true
+			in.dirty = true
+		}
 	}
 }
 

@@ -332,3 +332,38 @@ func TestRecoverFinishesTerminate(t *testing.T) {
 		t.Fatalf("root left: %v", err)
 	}
 }
+
+// TestCloseUnheld: an output file counts as closed only after two scans in
+// a row found nobody holding it, so a scan that raced a fork-and-exit
+// hand-off cannot stop a daemon's output from being shipped.
+func TestCloseUnheld(t *testing.T) {
+	const name = "cmd-1.out"
+	path := filepath.Join("/inst", "out", name)
+	tests := []struct {
+		desc    string
+		running int
+		scans   []bool // held, per scan
+		closed  bool
+	}{
+		{"one miss", 0, []bool{false}, false},
+		{"two misses", 0, []bool{false, false}, true},
+		{"miss, held, miss", 0, []bool{false, true, false}, false},
+		{"held, miss, miss", 0, []bool{true, false, false}, true},
+		{"run in flight", 1, []bool{false, false, false}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			in := &inst{dir: "/inst", running: map[string]int{name: tt.running}, unheld: map[string]int{}}
+			in.st.Files = []outFile{{Name: name}}
+			for _, h := range tt.scans {
+				in.closeUnheld(map[string]bool{path: h})
+			}
+			if got := in.st.Files[0].Closed; got != tt.closed {
+				t.Fatalf("closed = %v, want %v", got, tt.closed)
+			}
+			if in.dirty != tt.closed {
+				t.Fatalf("dirty = %v, want %v", in.dirty, tt.closed)
+			}
+		})
+	}
+}
