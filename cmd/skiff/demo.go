@@ -501,6 +501,7 @@ func (r *demoRun) push(ctx context.Context, from, message, expect string) (*push
 	// The push starts an execution (an EventBridge-style trigger, no
 	// polling).
 	deadline := time.Now().Add(30 * time.Second)
+	var started time.Time
 	for p.Execution == "" {
 		l, err := r.cp.ListPipelineExecutions(ctx, &codepipeline.ListPipelineExecutionsInput{PipelineName: &r.pipeline})
 		if err != nil {
@@ -510,6 +511,7 @@ func (r *demoRun) push(ctx context.Context, from, message, expect string) (*push
 			for _, sr := range x.SourceRevisions {
 				if aws.ToString(sr.RevisionId) == commit {
 					p.Execution = aws.ToString(x.PipelineExecutionId)
+					started = aws.ToTime(x.StartTime)
 					trig := ""
 					if x.Trigger != nil {
 						trig = string(x.Trigger.TriggerType)
@@ -549,8 +551,10 @@ func (r *demoRun) push(ctx context.Context, from, message, expect string) (*push
 				continue
 			}
 			for _, a := range s.ActionStates {
+				// A stage this execution has entered still shows its
+				// actions' runs from an earlier execution until they start.
 				ae := a.LatestExecution
-				if ae == nil {
+				if ae == nil || aws.ToTime(ae.LastStatusChange).Before(started) {
 					continue
 				}
 				key := aws.ToString(s.StageName)
@@ -572,8 +576,9 @@ func (r *demoRun) push(ctx context.Context, from, message, expect string) (*push
 						p.FailedStage = key
 					}
 				}
-				if key == "DeployToProduction" && aws.ToString(ae.ExternalExecutionId) != "" {
-					p.Deployment = aws.ToString(ae.ExternalExecutionId)
+				if id := aws.ToString(ae.ExternalExecutionId); key == "DeployToProduction" && id != "" && id != p.Deployment {
+					p.Deployment, msgs, deployStatus = id, 0, ""
+					p.DeploymentStatus, p.DeploymentError, p.Rollback = "", "", ""
 				}
 			}
 		}
