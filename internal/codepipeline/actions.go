@@ -272,14 +272,16 @@ func (*manualApproval) Spec() ActionSpec {
 }
 
 func (p *manualApproval) Run(ctx context.Context, job *Job) (*Outcome, error) {
-	if _, err := job.IssueToken(); err != nil {
-		return nil, err
-	}
 	sum := "Waiting for approval"
 	if cd := job.Config["CustomData"]; cd != "" {
 		sum += ": " + cd
 	}
+	// The summary first: whoever sees the token (an approver's script
+	// polling GetPipelineState) sees what it is asked to approve too.
 	job.Report(Progress{Summary: sum, ExternalURL: job.Config["ExternalEntityLink"]})
+	if _, err := job.IssueToken(); err != nil {
+		return nil, err
+	}
 	if arn := job.Config["NotificationArn"]; arn != "" {
 		job.Log.Info("codepipeline: approval requested", "pipeline", job.Pipeline, "stage", job.Stage, "action", job.Action, "topic", arn)
 	}
