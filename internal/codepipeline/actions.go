@@ -276,10 +276,7 @@ func (p *manualApproval) Run(ctx context.Context, job *Job) (*Outcome, error) {
 	if cd := job.Config["CustomData"]; cd != "" {
 		sum += ": " + cd
 	}
-	// The summary first: whoever sees the token (an approver's script
-	// polling GetPipelineState) sees what it is asked to approve too.
-	job.Report(Progress{Summary: sum, ExternalURL: job.Config["ExternalEntityLink"]})
-	if _, err := job.IssueToken(); err != nil {
+	if _, err := job.IssueToken(Progress{Summary: sum, ExternalURL: job.Config["ExternalEntityLink"]}); err != nil {
 		return nil, err
 	}
 	if arn := job.Config["NotificationArn"]; arn != "" {

@@ -170,31 +170,36 @@ func (j *Job) Report(p Progress) error {
 	if j.run == nil {
 		return nil
 	}
-	return j.run.update(func(x *execution) {
-		if p.ExternalID != "" {
-			j.ar.ExtID = p.ExternalID
-		}
-		if p.ExternalURL != "" {
-			j.ar.ExtURL = p.ExternalURL
-		}
-		if p.Summary != "" {
-			j.ar.Summary = p.Summary
-		}
-		if p.Percent != nil {
-			j.ar.Percent = p.Percent
-		}
-	})
+	return j.run.update(func(x *execution) { j.apply(p) })
+}
+
+// apply records p on the action's run; the caller is inside run.update.
+func (j *Job) apply(p Progress) {
+	if p.ExternalID != "" {
+		j.ar.ExtID = p.ExternalID
+	}
+	if p.ExternalURL != "" {
+		j.ar.ExtURL = p.ExternalURL
+	}
+	if p.Summary != "" {
+		j.ar.Summary = p.Summary
+	}
+	if p.Percent != nil {
+		j.ar.Percent = p.Percent
+	}
 }
 
 // IssueToken gives the action a token (shown by GetPipelineState) that
-// PutApprovalResult must quote; answers arrive on Signals.
-func (j *Job) IssueToken() (string, error) {
+// PutApprovalResult must quote; answers arrive on Signals. p is recorded
+// in the same write, so whoever sees the token sees it too (an approver's
+// script polling GetPipelineState reads what it is asked to approve).
+func (j *Job) IssueToken(p Progress) (string, error) {
 	if j.token != "" {
 		return j.token, nil
 	}
 	tok := newUUID()
 	if j.run != nil {
-		if err := j.run.update(func(x *execution) { j.ar.Token = tok }); err != nil {
+		if err := j.run.update(func(x *execution) { j.apply(p); j.ar.Token = tok }); err != nil {
 			return "", err
 		}
 	}
