@@ -148,6 +148,10 @@ type inst struct {
 	lastAt    time.Time
 }
 
+func newInst(dir string) *inst {
+	return &inst{dir: dir, running: map[string]int{}, partial: map[string][]byte{}, unheld: map[string]int{}}
+}
+
 // state is state.json.
 type state struct {
 	ID          string    `json:"id"`
@@ -174,16 +178,13 @@ type outFile struct {
 }
 
 const (
-	markVar   = "SKIFF_INSTANCE_MARK"
-	tailBytes = 16 << 10
-	maxLine   = 64 << 10
-	keepDone  = 20
-	// closeAfterMisses is how many scans in a row must find an output
-	// file unheld before it counts as closed (see inst.unheld).
-	closeAfterMisses = 2
-	shipChunk        = 1 << 20
-	defaultGroup     = "/skiff/instances"
-	defaultNS        = "skiff/Instances"
+	markVar      = "SKIFF_INSTANCE_MARK"
+	tailBytes    = 16 << 10
+	maxLine      = 64 << 10
+	keepDone     = 20
+	shipChunk    = 1 << 20
+	defaultGroup = "/skiff/instances"
+	defaultNS    = "skiff/Instances"
 )
 
 // New returns a host runtime keeping instances under opt.Dir. Call
@@ -283,10 +284,11 @@ func (r *Runtime) Create(ctx context.Context, spec runtime.Spec) (*runtime.Insta
 	if err := os.MkdirAll(filepath.Join(dir, "out"), 0o755); err != nil {
 		return fail(err)
 	}
-	in := &inst{dir: dir, running: map[string]int{}, partial: map[string][]byte{}, unheld: map[string]int{}, st: state{
+	in := newInst(dir)
+	in.st = state{
 		ID: spec.ID, Name: spec.Name, Account: spec.Account, Region: spec.Region, Port: port,
 		Created: time.Now().UTC().Truncate(time.Millisecond), Mark: newMark(),
-	}}
+	}
 	if err := in.save(); err != nil {
 		return fail(err)
 	}
@@ -727,7 +729,7 @@ func (r *Runtime) Recover(ctx context.Context) ([]runtime.Recovered, error) {
 		if err != nil {
 			continue
 		}
-		in := &inst{dir: dir, running: map[string]int{}, partial: map[string][]byte{}, unheld: map[string]int{}}
+		in := newInst(dir)
 		if err := json.Unmarshal(b, &in.st); err != nil || in.st.ID != e.Name() {
 			r.log.Warn("skipping unreadable instance state", "dir", dir, "err", err)
 			continue
@@ -850,6 +852,10 @@ func (r *Runtime) refresh() {
 		in.mu.Unlock()
 	}
 }
+
+// closeAfterMisses is how many scans in a row must find an output file
+// unheld before it counts as closed (see inst.unheld).
+const closeAfterMisses = 2
 
 // closeUnheld marks Closed the output files that no Run has open and no
 // process held in closeAfterMisses scans in a row. held holds the paths

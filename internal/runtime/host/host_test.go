@@ -353,7 +353,8 @@ func TestCloseUnheld(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
-			in := &inst{dir: "/inst", running: map[string]int{name: tt.running}, unheld: map[string]int{}}
+			in := newInst("/inst")
+			in.running[name] = tt.running
 			in.st.Files = []outFile{{Name: name}}
 			for _, h := range tt.scans {
 				in.closeUnheld(map[string]bool{path: h})
